@@ -144,8 +144,8 @@ def test_same_data_passes_primary_and_fails_junior() -> None:
 
 def test_cv_between_the_junior_and_primary_limits_fails_only_junior() -> None:
     # Two equal-sized schools at 1 ± d have CV = d; 0.47 sits between 0.45 and 0.50.
-    low = school("A", equipment_value_per_pupil=3000 * 0.53)
-    high = school("B", equipment_value_per_pupil=3000 * 1.47)
+    low = school("A", equipment_value_per_pupil=5000 * 0.53)
+    high = school("B", equipment_value_per_pupil=5000 * 1.47)
 
     primary = evaluate_balance(county(low, high, stage="primary"))
     junior = evaluate_balance(county(low, high, stage="junior"))

@@ -811,7 +811,12 @@ def evaluate_framework(
         "fail" if vetoed else combine_outcomes([n.outcome for n in nodes if n.required])
     )
 
-    reasons: list[str] = [f"[{n.code}] 一票否决 — {n.reason}" for n in vetoes]
+    reasons: list[str] = [
+        f"[{n.code}] {n.reason}"
+        if n.reason.startswith("一票否决")
+        else f"[{n.code}] 一票否决 — {n.reason}"
+        for n in vetoes
+    ]
     for wanted in ("fail", "insufficient_data"):
         for node in _required_leaves(nodes):
             if node.outcome == wanted and node not in vetoes:
