@@ -660,3 +660,38 @@ def test_preschool_staffing_is_graded(pct: float, grade: str, outcome: str) -> N
     assert isinstance(staffing, GradingResult)
     assert staffing.grade == grade
     assert result.outcome == outcome
+
+
+def test_overlay_adds_a_local_indicator_that_then_decides_the_verdict() -> None:
+    local = Framework.model_validate(
+        {
+            "id": "nanning-funds-1",
+            "code": "nanning_funds",
+            "name": "南宁市生均公用经费",
+            "version": "1",
+            "basis": "test overlay",
+            "level": "city",
+            "effective_from": "2024-01-01",
+            "parent": {"code": "compulsory_quality_balance", "version": "2017.1"},
+            "indicators": [
+                {
+                    "code": "L.1",
+                    "name": "小学生均公用经费",
+                    "evaluator": {
+                        "kind": "threshold",
+                        "input": "primary_public_funds_per_pupil",
+                        "threshold": 1150,
+                        "unit": "元",
+                    },
+                }
+            ],
+        }
+    )
+    fw = resolve(COMPULSORY_QUALITY_BALANCE, [local], date(2024, 6, 1))
+
+    low = evaluate_framework(fw, quality_balance_inputs(primary_public_funds_per_pupil=1100))
+    high = evaluate_framework(fw, quality_balance_inputs(primary_public_funds_per_pupil=1200))
+
+    assert low.outcome == "fail"
+    assert low.reasons == ["[L.1] 小学生均公用经费：1100元，未达到要求（≥ 1150元）"]
+    assert high.outcome == "pass"

@@ -409,7 +409,9 @@ def resolve(framework: Framework, overlays: Sequence[Framework], as_of: date) ->
         ):
             latest[overlay.code] = overlay
 
-    # Keep only overlays that chain back to the baseline through other chosen overlays.
+    # Keep only overlays that chain back to the baseline through other chosen overlays. Appending
+    # in level order as parents become known gives an order where a parent always precedes its
+    # overlays, so the most local rule is applied last.
     chain: list[Framework] = []
     known: list[tuple[str, str]] = [(framework.code, framework.version)]
     pending = sorted(latest.values(), key=lambda o: (LEVEL_ORDER[o.level], o.effective_from))
@@ -424,7 +426,6 @@ def resolve(framework: Framework, overlays: Sequence[Framework], as_of: date) ->
                 known.append((overlay.code, overlay.version))
                 pending.remove(overlay)
                 progress = True
-    chain.sort(key=lambda o: (LEVEL_ORDER[o.level], o.effective_from))
 
     indicators = list(framework.indicators)
     changed_by: dict[str, list[str]] = {}
