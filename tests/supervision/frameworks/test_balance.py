@@ -288,3 +288,16 @@ def test_complete_secondary_school_gives_the_senior_part_its_share_and_drops_it(
     # 初中 : 高中 = 1 : 1.2, i.e. 600 × 1.1 : 500 × 1.32 = 660 : 660.
     assert set(parts) == {"junior"}
     assert parts["junior"].teaching_space_m2 == pytest.approx(6600)
+
+
+def test_a_narrow_cv_miss_is_decided_at_full_precision_and_shown_with_enough_digits() -> None:
+    # CV 0.5004 rounds to 0.500 at the published 3 decimals, yet exceeds 0.50.
+    low = school("A", equipment_value_per_pupil=5000 * (1 - 0.5004))
+    high = school("B", equipment_value_per_pupil=5000 * (1 + 0.5004))
+
+    result = evaluate_balance(county(low, high))
+
+    equipment = result.cv["equipment_value_per_pupil"]
+    assert equipment.met is False
+    assert result.county_pass is False
+    assert "为 0.5004，超过标准 0.50" in equipment.reason

@@ -418,6 +418,9 @@ def test_overlay_raises_a_threshold_only_while_in_force() -> None:
     assert (after.threshold, after.outcome) == (6000, "pass")
     assert first_day.rule.overlays == ["nanning@1"]
     assert before.rule.overlays == []
+    # The resource computation names only overlays that changed resource rules.
+    in_force = resolve(COMPULSORY_QUALITY_BALANCE, [nanning], date(2024, 6, 1))
+    assert evaluate_balance(_schools("primary"), framework=in_force).rule.overlays == []
 
 
 def test_city_overlay_has_the_last_word_over_the_province() -> None:

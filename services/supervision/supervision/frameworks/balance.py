@@ -310,7 +310,7 @@ def evaluate_balance(
             framework_version=resolved.version,
             indicator_code="R",
             indicator_name="资源配置",
-            overlays=list(resolved.overlays),
+            overlays=_overlays_touching(resolved, school_rule, cv_specs),
         ),
         outcome=outcome,
         county_pass=outcome == "pass",
@@ -320,6 +320,16 @@ def evaluate_balance(
         cv=cv,
         input=input,
     )
+
+
+def _overlays_touching(
+    framework: ResolvedFramework,
+    school_rule: RuleRef,
+    cv_specs: Mapping[str, tuple[WeightedCVSpec, RuleRef]],
+) -> list[str]:
+    rules = [school_rule, *(rule for _, rule in cv_specs.values())]
+    touching = {ref for rule in rules for ref in rule.overlays}
+    return [ref for ref in framework.overlays if ref in touching]
 
 
 # --- 一贯制 / 完全中学 ---------------------------------------------------------------------------

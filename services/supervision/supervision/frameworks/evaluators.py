@@ -625,7 +625,10 @@ def _cv_group(
         return group("insufficient_data", f"{head}：{why}，差异系数无法计算", stats)
     ok = compare(cv, "<=", limit)
     verdict = "未超过" if ok else "超过"
-    reason = f"{head}为 {fmt_cv(cv, against=limit)}，{verdict}标准 {limit:.2f}"
+    # Limits are written with two decimals in the 办法 (0.50, 0.45); keep that unless an overlay
+    # sets a finer one.
+    shown_limit = f"{limit:.2f}" if _close(round(limit, 2), limit) else fmt(limit, 4)
+    reason = f"{head}为 {fmt_cv(cv, against=limit)}，{verdict}标准 {shown_limit}"
     return group("pass" if ok else "fail", reason, stats, cv)
 
 
