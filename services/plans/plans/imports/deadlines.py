@@ -240,6 +240,8 @@ def parse_deadline(raw: str, *, document_year: int | None) -> Deadline | None:
     When a phrase names several dates ("2019年6月底前完成方案，2020年底前全面完成") the latest
     one is the due date: the task is not done before its last step is.
     """
+    if document_year is not None and not _valid_year(document_year):
+        document_year = None
     text = normalize_numerals(raw)
     hits: list[_Hit] = []
     for m in _DATE.finditer(text):

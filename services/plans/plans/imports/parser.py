@@ -470,7 +470,8 @@ _NOTICE_TITLE = re.compile(
     r"^(?P<issuer>.{0,40}?)关于(?:印发|转发|下发|发布)(?P<inner>.+?)的(?:通知|函|决定|意见)$"
 )
 _PLAN_WORD = re.compile(
-    r"(?:方案|计划|规划|要点|意见|纲要|办法|措施|细则|工程|任务分工|清单|安排|行动)[）)]?$"
+    r"(?:方案|计划|规划|要点|意见|纲要|办法|措施|细则|工程|任务分工|清单|安排|行动)"
+    r"(?:[（(][^（()）]{0,20}[）)])?$"
 )
 _ISSUER_LINE = re.compile(
     r"^(?!各)[\u4e00-\u9fff（）()]{2,30}?(?:人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|教育局|教育厅|政府|局|厅|委|办)$"
@@ -479,12 +480,42 @@ _SOURCE = re.compile(r"来源[：:]\s*(?P<s>[\u4e00-\u9fff]{2,30})")
 _RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*[—–\-－~～至到]+\s*((?:19|20)\d{2})\s*年?")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _DATE_LINE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+_FIVE_YEAR = re.compile(r"十([一二三四五六七八九])五")
 _ANNUAL = re.compile(r"工作要点|年度|工作计划|工作安排|年工作")
 _SPACE_NEAR_PUNCT = re.compile(r"\s+(?=[\d—–\-〉》）)〔〕])|(?<=[\d—–\-《〈（(〔〕])\s+")
 
 
 def _tidy(text: str) -> str:
     return _SPACE_NEAR_PUNCT.sub("", text.strip())
+
+
+def _range(text: str) -> Period | None:
+    for m in _RANGE.finditer(text):
+        if int(m.group(1)) <= int(m.group(2)):
+            return Period(start=int(m.group(1)), end=int(m.group(2)))
+    return None
+
+
+def _period(title: str, header: str, full_text: str) -> tuple[Period | None, int | None]:
+    """The plan's period and, for an annual plan, its year.
+
+    The title is the best witness ("（2018—2020年）", "“十四五”", "2018年工作要点"); failing
+    that, the first year range in the preamble, then anywhere in the text.
+    """
+    period = _range(title)
+    if period is not None:
+        return period, None
+    fm = _FIVE_YEAR.search(title)
+    if fm is not None:
+        n = cn_to_int(fm.group(1))
+        if n is not None:
+            first = 2016 + (n - 3) * 5
+            return Period(start=first, end=first + 4), None
+    ym = _YEAR.search(title)
+    if ym and _ANNUAL.search(title):
+        year = int(ym.group(1))
+        return Period(start=year, end=year), year
+    return _range(header) or _range(full_text), None
 
 
 def _header(paras: list[str], full_text: str) -> PlanHeader:
@@ -533,19 +564,7 @@ def _header(paras: list[str], full_text: str) -> PlanHeader:
         sm = _SOURCE.search("\n".join(paras))
         issuer = sm.group("s") if sm else None
 
-    period: Period | None = None
-    annual_year: int | None = None
-    for source in (title or "", "\n".join(paras), full_text):
-        rm = _RANGE.search(source)
-        if rm and int(rm.group(1)) <= int(rm.group(2)):
-            period = Period(start=int(rm.group(1)), end=int(rm.group(2)))
-            break
-        if source is title:
-            ym = _YEAR.search(source)
-            if ym and _ANNUAL.search(source):
-                annual_year = int(ym.group(1))
-                period = Period(start=annual_year, end=annual_year)
-                break
+    period, annual_year = _period(title or "", "\n".join(paras), full_text)
 
     doc_year: int | None = annual_year
     if doc_year is None and doc_number:
