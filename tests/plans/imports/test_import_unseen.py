@@ -222,3 +222,33 @@ def test_text_without_structure() -> None:
     plan = parse_policy_text("这是一段没有编号的文字。")
     assert plan.nodes == []
     assert plan.plan.warnings
+
+
+def test_word_enclosed_numerals_and_ascii_dot_after_chinese_numeral() -> None:
+    plan = parse_policy_text("一.总体要求\n㈠完善制度。\n⑴建立台账。\n⑵定期通报。\n㈡加强督导。")
+    assert [(n.ref, n.numbering) for n in plan.nodes] == [
+        ("一", "一."),
+        ("一/（一）", "㈠"),
+        ("一/（一）/（1）", "⑴"),
+        ("一/（一）/（2）", "⑵"),
+        ("一/（二）", "㈡"),
+    ]
+
+
+def test_numbered_line_that_looks_like_furniture_is_kept() -> None:
+    plan = parse_policy_text(
+        "一、制度建设\n1. 研究制定并印发\n2. 抄送：各有关单位。\n— 2 —\n3. 完善机制。"
+    )
+    assert [n.title for n in plan.nodes] == ["制度建设", "研究制定并印发", "抄送", "完善机制"]
+
+
+def test_red_header_title_split_over_two_lines() -> None:
+    text = (
+        "南宁市人民政府办公厅关于印发南宁市贯彻\n"
+        "《广西教育提升三年行动计划》实施方案的通知\n"
+        "南府办函〔2018〕402号\n"
+        "一、指导思想\n"
+    )
+    plan = parse_policy_text(text).plan
+    assert plan.title == "南宁市贯彻《广西教育提升三年行动计划》实施方案"
+    assert plan.issuer == "南宁市人民政府办公厅"

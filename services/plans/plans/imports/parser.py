@@ -8,9 +8,27 @@ Structure follows the GB/T 9704 numbering: 一、 / （一） / 1. / （1） / �
 their *type*, not by how deep they happen to sit, so a document that skips a level (一、 then
 1.) still nests correctly.
 
-Node kinds: a node is a ``task`` when it names responsible units or a deadline, or when it is a
-leaf numbered 1. / （1） / ① (or deeper); every other node is a ``heading``. Principles and
-safeguards written as （一）… leaves without units stay headings.
+Output (``ParsedPlan.model_dump(mode="json")``), beyond the shape in issue 6:
+
+- ``plan.document_year``: the year undated deadlines are read in; ``plan.warnings``: what the
+  person confirming should check (numbering gaps and duplicates, unknown year, no structure).
+- ``nodes[].ref`` is the path of numbering tokens ("四/（一）/1"); a repeated number gets "~2".
+  ``level`` is the depth in the tree (1 = top). ``numbering`` is the marker as written.
+  ``title`` is the item's text up to the first 。/：/；/！/？ (at most 60 characters);
+  ``text`` is the whole item after its marker, paragraphs joined by newlines, unit clause
+  included.
+- ``nodes[].kind``: ``task`` when the item names responsible units or a deadline, or is a
+  leaf numbered 1. / （1） / ① or deeper; otherwise ``heading``. So principles and safeguards
+  written as （一）… leaves without units stay headings, and units are not inherited.
+- ``nodes[].deadline`` adds ``range_start``, ``year_inferred`` and ``ambiguous`` (see
+  ``deadlines.Deadline``); it comes only from a labelled field, a trailing responsibility
+  parenthesis or a closing deadline clause, never from a year mentioned mid-sentence.
+- ``targets[]`` adds ``year_inferred``, ``node`` (the ref the sentence belongs to, None for the
+  preamble) and ``raw`` (the clause, numerals normalised). ``year`` may be null. A target
+  stated twice in identical terms is listed once, where it first appears.
+
+Page furniture (page numbers, 抄送/印发 lines, web-page chrome, markdown marks) is dropped, and
+lines cut by page breaks are rejoined before anything is numbered.
 """
 
 from __future__ import annotations
@@ -249,7 +267,6 @@ _FURNITURE = re.compile(
     r"|[-*_=—]{3,}"
     r"|(?:抄送|抄报|分送|主送)[：:].*"
     r"|.{0,40}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发"
-    r"|.{0,40}印发\s*$"
     r"|(?:公开方式|公开属性|信息公开选项)[：:].*"
     r"|[（(]此件[^）)]{0,20}[）)]"
     r"|分享到[：:]?.*"
@@ -272,50 +289,69 @@ def _clean_line(line: str) -> str:
     return line.strip()
 
 
-def _unbalanced(text: str) -> bool:
-    return sum(text.count(c) for c in _OPENERS) > sum(text.count(c) for c in _CLOSERS)
+def _balance(text: str) -> int:
+    return sum(text.count(c) for c in _OPENERS) - sum(text.count(c) for c in _CLOSERS)
 
 
-def _unfinished(paragraph: str) -> bool:
+@dataclass
+class _Para:
+    first: str
+    is_heading_line: bool  # a markdown "#" line is a paragraph of its own
+    marker: _Marker | None  # numbering at the start of the paragraph
+    # Joining cut lines keeps running tallies instead of rescanning the text, so a document of
+    # thousands of cut lines still parses in linear time.
+    rest: list[str] = field(default_factory=list)
+    length: int = 0
+    last: str = ""
+    balance: int = 0
+    has_stop: bool = False
+
+    @classmethod
+    def start(cls, line: str, is_heading_line: bool, marker: _Marker | None) -> _Para:
+        return cls(
+            line, is_heading_line, marker, [], len(line), line[-1], _balance(line), "。" in line
+        )
+
+    def join(self, line: str) -> None:
+        self.rest.append(line)
+        self.length += len(line)
+        self.last = line[-1]
+        self.balance += _balance(line)
+        self.has_stop = self.has_stop or "。" in line
+
+    @property
+    def text(self) -> str:
+        return self.first + "".join(self.rest)
+
+
+def _unfinished(p: _Para) -> bool:
     """Whether a paragraph was cut by a page or line break and continues on the next line.
 
     Short lines without a full stop are headings ("一、强化顶层设计，抓好系统工程布局谋篇") and
     stay whole; long ones without a final stop, or ones with an open bracket, were cut.
     """
-    if not paragraph:
-        return False
-    last = paragraph[-1]
-    if last in _UNFINISHED_END:
+    if p.last in _UNFINISHED_END or p.balance > 0:
         return True
-    if _unbalanced(paragraph):
-        return True
-    if last in _TERMINAL:
+    if p.last in _TERMINAL:
         return False
-    return len(paragraph) >= 50 or "。" in paragraph
-
-
-@dataclass
-class _Para:
-    text: str
-    is_heading_line: bool  # a markdown "#" line is a paragraph of its own
-    is_item: bool  # starts with a numbering marker
+    return p.length >= 50 or p.has_stop
 
 
 def _continues(prev: _Para, in_body: bool) -> bool:
     if prev.is_heading_line:
         return False
-    if _unfinished(prev.text):
+    if _unfinished(prev):
         return True
     # In the body, running text ends with a full stop; a body line without one was cut by a
     # page break ("…九年义务教育巩固" / "率达到 96%以上"). Item lines and table rows (cells are
     # joined with an ideographic space) may legitimately lack it.
     return (
         in_body
-        and not prev.is_item
-        and prev.text[-1] not in _TERMINAL
-        and len(prev.text) >= 20
-        and "\u3000" not in prev.text
-        and "\t" not in prev.text
+        and prev.marker is None
+        and prev.last not in _TERMINAL
+        and prev.length >= 20
+        and "\u3000" not in prev.first
+        and "\t" not in prev.first
     )
 
 
@@ -325,14 +361,17 @@ def _paragraphs(text: str) -> list[_Para]:
     for raw_line in text.splitlines():
         is_md_heading = raw_line.lstrip().startswith("#")
         line = _clean_line(raw_line)
-        if not line or _FURNITURE.match(line):
+        if not line:
             continue
-        starts_item = _match_marker(line) is not None
-        if out and not starts_item and not is_md_heading and _continues(out[-1], in_body):
-            out[-1].text += line
+        marker = _match_marker(line)
+        # A numbered line is content even when it reads like furniture ("3. 制定印发…").
+        if marker is None and _FURNITURE.match(line):
             continue
-        out.append(_Para(line, is_md_heading, starts_item))
-        in_body = in_body or starts_item
+        if out and marker is None and not is_md_heading and _continues(out[-1], in_body):
+            out[-1].join(line)
+            continue
+        out.append(_Para.start(line, is_md_heading, marker))
+        in_body = in_body or marker is not None
     return out
 
 
@@ -343,20 +382,31 @@ _MARKERS: tuple[tuple[str, float, re.Pattern[str]], ...] = (
     ("part", 0.0, re.compile(rf"^第\s*(?P<n>[{_CN_NUM}\d]+)\s*(?:部分|篇)\s*[、：:．.]?\s*")),
     ("chapter", 1.0, re.compile(rf"^第\s*(?P<n>[{_CN_NUM}\d]+)\s*章\s*[、：:．.]?\s*")),
     ("section", 2.0, re.compile(rf"^第\s*(?P<n>[{_CN_NUM}\d]+)\s*节\s*[、：:．.]?\s*")),
-    ("cn", 3.0, re.compile(rf"^(?P<n>[{_CN_NUM}]{{1,4}})\s*[、．]\s*")),
+    ("cn", 3.0, re.compile(rf"^(?P<n>[{_CN_NUM}]{{1,4}})\s*[、．.]\s*")),
     # 行动 items take their rank from where they first appear (see _Stack.rank_of).
     ("action", -1.0, re.compile(rf"^(?:专项)?行动\s*(?P<n>[{_CN_NUM}\d]+)\s*[：:、．.]?\s*")),
-    ("paren_cn", 4.0, re.compile(rf"^[（(]\s*(?P<n>[{_CN_NUM}]{{1,4}})\s*[）)]\s*")),
+    (
+        "paren_cn",
+        4.0,
+        re.compile(rf"^(?:[（(]\s*(?P<n>[{_CN_NUM}]{{1,4}})\s*[）)]|(?P<n2>[㈠-㈩]))\s*"),
+    ),
     # "1.5亿元" at a line start is a number, not an item.
     ("arabic", 5.0, re.compile(r"^(?P<n>[0-9０-９]{1,3})\s*(?:[.．](?![0-9０-９])|、)\s*")),
     (
         "paren_arabic",
         6.0,
-        re.compile(r"^(?:[（(]\s*(?P<n>[0-9０-９]{1,3})\s*[）)]|(?P<n2>[0-9０-９]{1,3})[）)])\s*"),
+        re.compile(
+            r"^(?:[（(]\s*(?P<n>[0-9０-９]{1,3})\s*[）)]|(?P<n2>[0-9０-９]{1,3})[）)]|(?P<n3>[⑴-⒇]))\s*"
+        ),
     ),
     ("circled", 7.0, re.compile(r"^(?P<n>[①-⑳])\s*")),
 )
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+# Word's single-character "㈠" and "⑴" stand for （一） and （1）.
+_ENCLOSED = {chr(0x3220 + i): c for i, c in enumerate("一二三四五六七八九十")} | {
+    chr(0x2474 + i): str(i + 1) for i in range(20)
+}
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _TASK_RANK = 5.0
 
 
@@ -366,7 +416,7 @@ class _Marker:
     ordinal: int | None
     token: str  # what goes into the ref
     numbering: str  # as written
-    rest: str  # the paragraph after the marker
+    end: int  # where the marker ends in its line; the rest is the item's text
 
 
 def _match_marker(line: str) -> _Marker | None:
@@ -374,10 +424,10 @@ def _match_marker(line: str) -> _Marker | None:
         m = pattern.match(line)
         if m is None:
             continue
-        n = m.group("n") or (m.groupdict().get("n2") or "")
-        n = n.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+        groups = m.groupdict()
+        n = groups.get("n") or groups.get("n2") or groups.get("n3") or ""
+        n = _ENCLOSED.get(n, n).translate(_FULLWIDTH_DIGITS)
         written = m.group(0).strip()
-        rest = line[m.end() :]
         if style == "circled":
             ordinal: int | None = _CIRCLED.index(n) + 1
             token = n
@@ -395,7 +445,7 @@ def _match_marker(line: str) -> _Marker | None:
             }[style]
         if style == "action":
             written = written.rstrip("：:、．. ")
-        return _Marker(style, ordinal, token, written, rest.strip())
+        return _Marker(style, ordinal, token, written, m.end())
     return None
 
 
@@ -518,7 +568,33 @@ def _period(title: str, header: str, full_text: str) -> tuple[Period | None, int
     return _range(header) or _range(full_text), None
 
 
+_NOTICE_END = re.compile(r"的(?:通知|函|决定|意见)$")
+
+
+def _mend_split_titles(paras: list[str]) -> list[str]:
+    """Rejoin a 红头 title set on two lines ("…关于印发南宁市贯彻" / "《…》实施方案的通知")."""
+    out: list[str] = []
+    i = 0
+    while i < len(paras):
+        p = paras[i]
+        if (
+            i + 1 < len(paras)
+            and "关于" in p
+            and not _NOTICE_END.search(p)
+            and _NOTICE_END.search(paras[i + 1])
+            and "。" not in p + paras[i + 1]
+            and len(p) + len(paras[i + 1]) <= 120
+        ):
+            out.append(p + paras[i + 1])
+            i += 2
+            continue
+        out.append(p)
+        i += 1
+    return out
+
+
 def _header(paras: list[str], full_text: str) -> PlanHeader:
+    paras = _mend_split_titles(paras)
     doc_number: str | None = None
     for p in paras:
         m = _DOC_NUMBER.search(p)
@@ -590,6 +666,9 @@ def _header(paras: list[str], full_text: str) -> PlanHeader:
 # --- main entry ------------------------------------------------------------------------------
 
 
+_MAX_WARNINGS = 50
+
+
 def parse_policy_text(text: str) -> ParsedPlan:
     """Parse a plan document's text into its header, node tree and indicator targets."""
     paras = _paragraphs(text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -598,26 +677,28 @@ def parse_policy_text(text: str) -> ParsedPlan:
     order: list[_Node] = []
     stack = _Stack()
     used_refs: set[str] = set()
+    next_duplicate: dict[str, int] = {}
     warnings: list[str] = []
     last_ordinal: dict[tuple[str | None, str], int | None] = {}
 
     for para in paras:
-        marker = _match_marker(para.text)
+        marker = para.marker
+        para_text = para.text
         if marker is None:
             if order:
-                order[-1].paragraphs.append(para.text)
+                order[-1].paragraphs.append(para_text)
             else:
-                header_paras.append(para.text)
+                header_paras.append(para_text)
             continue
         rank = stack.rank_of(marker.style)
         parent = stack.parent_for(marker.style, rank)
         base = f"{parent.ref}/{marker.token}" if parent else marker.token
         ref = base
-        n = 2
-        while ref in used_refs:
+        if base in used_refs:
+            # "~" never occurs in a numbering token, so these refs cannot clash with real ones.
+            n = next_duplicate.get(base, 2)
+            next_duplicate[base] = n + 1
             ref = f"{base}~{n}"
-            n += 1
-        if ref != base:
             warnings.append(f"duplicate numbering {base!r}: the later item is {ref!r}")
         used_refs.add(ref)
         key = (parent.ref if parent else None, marker.style)
@@ -638,7 +719,7 @@ def parse_policy_text(text: str) -> ParsedPlan:
             rank=rank,
             ordinal=marker.ordinal,
             numbering=marker.numbering,
-            paragraphs=[marker.rest] if marker.rest else [],
+            paragraphs=[rest] if (rest := para_text[marker.end :].strip()) else [],
         )
         if parent:
             parent.children.append(node)
@@ -695,5 +776,8 @@ def parse_policy_text(text: str) -> ParsedPlan:
         )
         add_targets(node.paragraphs, node.ref)
 
+    if len(warnings) > _MAX_WARNINGS:
+        more = len(warnings) - _MAX_WARNINGS
+        warnings = [*warnings[:_MAX_WARNINGS], f"… and {more} more numbering warnings"]
     plan.warnings = warnings
     return ParsedPlan(plan=plan, nodes=nodes, targets=targets)

@@ -98,10 +98,12 @@ _SUFFIX: dict[str, Comparator] = {
 }
 # Longest verbs first so that "不低于" is not read as "低于".
 _VERB_ALT = "|".join(sorted(_VERBS, key=len, reverse=True))
+# Verb first, indicator = the text before it: a lazy "indicator" group in front of the verb
+# would be retried from every start position and make long clauses quadratic.
 _COMPARE = re.compile(
-    rf"(?P<ind>[^，,；;。]*?)\s*(?P<each>分别|均|都)?\s*(?P<verb>{_VERB_ALT})\s*"
-    rf"(?P<vals>{_ONE_VALUE}(?:\s*[、和及]\s*{_ONE_VALUE})*)"
+    rf"(?P<verb>{_VERB_ALT})\s*(?P<vals>{_ONE_VALUE}(?:\s*[、和及]\s*{_ONE_VALUE})*)"
 )
+_DIGIT = re.compile(r"\d")
 _VALUE = re.compile(
     rf"(?:约|近|超)?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>{_UNIT})(?:\s*(?P<suffix>及以上|以上|以内|以下|之内|左右))?"
 )
@@ -224,14 +226,18 @@ def _year_for(ind_raw: str, years: list[int], default_year: int | None) -> tuple
 
 def _compare_targets(clause: str, years: list[int], default_year: int | None) -> list[Target]:
     out: list[Target] = []
+    if _DIGIT.search(clause) is None:
+        return out
+    previous_end = 0
     for m in _COMPARE.finditer(clause):
+        ind_raw = clause[previous_end : m.start()]
+        previous_end = m.end()
         verb_cmp = _VERBS[m.group("verb")]
         values = list(_VALUE.finditer(m.group("vals")))
         last_suffix = values[-1].group("suffix") if values else None
         if m.group("verb") == "为" and not any(v.group("unit") == "%" for v in values):
             # "以…为…" is everywhere; only "为 N%" reads as a target.
             continue
-        ind_raw = m.group("ind")
         indicators = [i for i in _indicators(ind_raw, len(values)) if _valid_indicator(i)]
         if not indicators or not values:
             continue
@@ -244,7 +250,7 @@ def _compare_targets(clause: str, years: list[int], default_year: int | None) ->
         elif len(indicators) == 1 and len(years) == len(values):
             pairs = [(indicators[0], y, v) for y, v in zip(years, values, strict=True)]
             inferred = False
-        raw = m.group(0).strip()
+        raw = (ind_raw + m.group(0)).strip()
         for ind, y, v in pairs:
             suffix = v.group("suffix") or last_suffix
             comparator = _SUFFIX[suffix] if suffix and verb_cmp != ">" else verb_cmp
