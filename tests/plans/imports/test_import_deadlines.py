@@ -215,3 +215,12 @@ def test_deadline_is_immutable() -> None:
     assert isinstance(d, Deadline)
     with pytest.raises(ValueError, match="frozen"):
         d.due = None  # type: ignore[misc]
+
+
+def test_plan_period_in_brackets_is_not_the_task_deadline() -> None:
+    assert (
+        find_deadline("深入实施第三期学前教育行动计划（2018—2020年）。", document_year=2018) is None
+    )
+    d = find_deadline("深入实施第三期学前教育行动计划。（2018—2020年）", document_year=2018)
+    assert d is not None
+    assert d.range_start == date(2018, 1, 1)

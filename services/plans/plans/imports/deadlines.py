@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from plans.imports.units import trailing_parenthetical
+
 Granularity = Literal["day", "month", "quarter", "half", "year"]
 
 __all__ = [
@@ -282,6 +284,8 @@ _LABELLED = re.compile(
     + r"\s*[：:]|[；;。）)\n]|$)"
 )
 _CLAUSE_SPLIT = re.compile(r"[，,；;]")
+_SENTENCE_END = ("。", "；", ";", ".", "！", "？", "")
+_DEADLINE_WORD = re.compile(r"前|底|末|完成|持续|长期|启动|季度|半年|期间|每")
 _SENTENCE_SPLIT = re.compile(r"[。！？!?\n]")
 # A closing clause that is nothing but a deadline ("2022年底前完成", "持续推进"), as opposed to a
 # sentence that merely mentions a year.
@@ -290,23 +294,6 @@ _DEADLINE_CLAUSE = re.compile(
     r"(?P<d>[^，。；]{2,16}?(?:前|之前|以前|底|末|内|季度|半年|期间)|持续实施|持续推进|长期坚持|长期实施|长期推进|常态化推进)"
     r"(?:完成|全面完成|基本完成|落实|落实到位|到位|实现|建成|出台|启动|办结|完成任务)?$"
 )
-
-
-def _trailing_parenthetical(text: str) -> str | None:
-    """The bracketed clause at the very end of ``text`` (full- or half-width), if any."""
-    t = text.rstrip().rstrip("。.;；")
-    if not t or t[-1] not in "）)":
-        return None
-    depth = 0
-    for i in range(len(t) - 1, -1, -1):
-        ch = t[i]
-        if ch in "）)":
-            depth += 1
-        elif ch in "（(":
-            depth -= 1
-            if depth == 0:
-                return t[i + 1 : -1]
-    return None
 
 
 def find_deadline(text: str, *, document_year: int | None) -> Deadline | None:
@@ -323,18 +310,20 @@ def find_deadline(text: str, *, document_year: int | None) -> Deadline | None:
             d = parse_deadline(value, document_year=document_year)
             if d is not None:
                 return d
-    paren = _trailing_parenthetical(text)
+    paren = trailing_parenthetical(text)
+    body = text
     if paren is not None:
+        body = text.rstrip().rstrip("。.;；")
+        body = body[: len(body) - len(paren) - 2]
         parts = [p.strip() for p in _CLAUSE_SPLIT.split(paren)]
         dated = [
             p for p in parts if p and parse_deadline(p, document_year=document_year) is not None
         ]
-        if dated:
+        # "…实施第三期行动计划（2018—2020年）。" names a plan's period, not this task's deadline:
+        # a deadline parenthesis stands after the sentence or says when ("前", "完成", "持续").
+        stands_alone = body.rstrip()[-1:] in _SENTENCE_END
+        if dated and (stands_alone or any(_DEADLINE_WORD.search(p) for p in dated)):
             return parse_deadline("，".join(dated), document_year=document_year)
-        body = text.rstrip().rstrip("。.;；")
-        body = body[: len(body) - len(paren) - 2]
-    else:
-        body = text
     sentences = [s for s in _SENTENCE_SPLIT.split(body) if s.strip()]
     if not sentences:
         return None

@@ -15,7 +15,13 @@ from pydantic import BaseModel, ConfigDict
 
 Role = Literal["organizing", "implementing", "cooperating"]
 
-__all__ = ["Role", "UnitAssignment", "extract_units", "split_unit_names"]
+__all__ = [
+    "Role",
+    "UnitAssignment",
+    "extract_units",
+    "split_unit_names",
+    "trailing_parenthetical",
+]
 
 
 class UnitAssignment(BaseModel):
@@ -169,7 +175,8 @@ _FREE_VERB_ROLE: dict[str, Role] = {
 }
 
 
-def _trailing_parenthetical(text: str) -> str | None:
+def trailing_parenthetical(text: str) -> str | None:
+    """The bracketed clause at the very end of ``text`` (full- or half-width), if any."""
     t = text.rstrip().rstrip("。.;；")
     if not t or t[-1] not in "）)":
         return None
@@ -214,7 +221,7 @@ def extract_units(text: str) -> list[UnitAssignment]:
     if found:
         return found
 
-    paren = _trailing_parenthetical(text)
+    paren = trailing_parenthetical(text)
     if paren is None:
         return found
     for clause in re.split(r"[，,；;]", paren):
