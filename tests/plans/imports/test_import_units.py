@@ -126,3 +126,17 @@ def test_split_unit_names_never_splits_inside_brackets() -> None:
         "开发区管委会",
         "市教育局",
     ]
+
+
+def test_lead_marked_inside_the_list() -> None:
+    text = "（责任单位：市教育局（牵头）、市市场监管局(配合)，各县（市、区）人民政府）"
+    assert pairs(text) == [
+        ("市教育局", "organizing"),
+        ("市市场监管局", "cooperating"),
+        ("各县（市、区）人民政府", "implementing"),
+    ]
+
+
+def test_fields_separated_by_commas() -> None:
+    text = "（牵头单位：市教育局，配合单位：市财政局，完成时限：2022年6月底前）"
+    assert pairs(text) == [("市教育局", "organizing"), ("市财政局", "cooperating")]

@@ -175,6 +175,9 @@ _FREE_VERB_ROLE: dict[str, Role] = {
 }
 
 
+_ROLE_TAG = re.compile(r"[（(](牵头|配合|协办|参与|负责)[）)]$")
+
+
 def trailing_parenthetical(text: str) -> str | None:
     """The bracketed clause at the very end of ``text`` (full- or half-width), if any."""
     t = text.rstrip().rstrip("。.;；")
@@ -217,7 +220,13 @@ def extract_units(text: str) -> list[UnitAssignment]:
         role = _ROLE_OF[m.group("label")]
         end = _value_end(text, m.end())
         for name in split_unit_names(text[m.end() : end]):
-            add(name, role)
+            # "责任单位：市教育局（牵头）、市财政局" marks the lead inside the list.
+            tag = _ROLE_TAG.search(name)
+            if tag is not None:
+                if tag.start() > 0:
+                    add(name[: tag.start()], _FREE_VERB_ROLE[tag.group(1)])
+            else:
+                add(name, role)
     if found:
         return found
 
