@@ -95,6 +95,8 @@ def check_tree(text: str) -> None:
             parent_level = next(n.level for n in plan.nodes if n.ref == node.parent)
             assert node.level == parent_level + 1
         refs.add(node.ref)
+        assert all(0 < len(u.name) <= 40 for u in node.units)
+        assert node.deadline is None or node.deadline.raw
     for target in plan.targets:
         assert target.node is None or target.node in refs
     plan.model_dump(mode="json")
