@@ -6,7 +6,8 @@ import math
 import random
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import partial
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -79,17 +80,19 @@ def solve_with_matching(
     by_id = {applicant.id: applicant for applicant in applicants}
     hospital_prefs = {
         school_id: sorted(
-            (a for a, prefs in resident_prefs.items() if school_id in prefs),
-            key=lambda a, school_id=school_id: key_at(by_id[a], school_id),
+            (by_id[a] for a, prefs in resident_prefs.items() if school_id in prefs),
+            key=partial(key_at, school_id=school_id),
         )
         for school_id in open_schools
     }
-    hospital_prefs = {s: prefs for s, prefs in hospital_prefs.items() if prefs}
+    hospital_prefs_by_id = {
+        s: [a.id for a in ranked] for s, ranked in hospital_prefs.items() if ranked
+    }
     assignment: dict[str, str | None] = dict.fromkeys(by_id)
-    if not hospital_prefs:
+    if not hospital_prefs_by_id:
         return assignment
     game = HospitalResident.create_from_dictionaries(
-        resident_prefs, hospital_prefs, {s: open_schools[s] for s in hospital_prefs}
+        resident_prefs, hospital_prefs_by_id, {s: open_schools[s] for s in hospital_prefs_by_id}
     )
     for hospital, residents in game.solve(optimal="resident").items():
         for resident in residents:
@@ -256,15 +259,16 @@ def test_checker_finds_envy_and_wasted_seats() -> None:
 
 
 def serial_dictatorship(
-    schools: Sequence[School], applicants: Sequence[Applicant], score: dict[str, SchoolKey]
+    schools: Sequence[School], applicants: Sequence[Applicant], score: Mapping[str, SchoolKey]
 ) -> dict[str, str | None]:
     """分数优先、遵循志愿: in score order, each takes their best choice with a free seat."""
     seats = {school.id: school.capacity for school in schools}
     assignment: dict[str, str | None] = {}
     for applicant in sorted(applicants, key=lambda a: (score[a.id], a.lottery, a.id)):
-        assignment[applicant.id] = next((s for s in applicant.choices if seats[s] > 0), None)
-        if assignment[applicant.id] is not None:
-            seats[applicant.choices[applicant.choices.index(assignment[applicant.id])]] -= 1
+        school_id = next((s for s in applicant.choices if seats[s] > 0), None)
+        assignment[applicant.id] = school_id
+        if school_id is not None:
+            seats[school_id] -= 1
     return assignment
 
 
@@ -277,8 +281,7 @@ def test_one_common_key_is_serial_dictatorship(
     # A 中考 score (negated: higher scores first), the same at every school.
     score = {a.id: (-data.draw(st.integers(300, 305)),) for a in drawn}
     applicants = [
-        Applicant(a.id, a.choices, dict.fromkeys(a.choices, score[a.id]), a.lottery)
-        for a in drawn
+        Applicant(a.id, a.choices, dict.fromkeys(a.choices, score[a.id]), a.lottery) for a in drawn
     ]
     result = run_deferred_acceptance(schools, applicants)
 
@@ -382,15 +385,24 @@ def test_private_lottery_losers_fall_back_to_their_catchment_school() -> None:
     batch_3 = nanning_key("共有产权", share=0.5)
     applicants = [
         private_with_catchment_fallback(
-            "民办-中签", lottery=0.05, private_school="民办", catchment_school="公办",
+            "民办-中签",
+            lottery=0.05,
+            private_school="民办",
+            catchment_school="公办",
             catchment_key=batch_1,
         ),
         private_with_catchment_fallback(
-            "民办-未中签", lottery=0.60, private_school="民办", catchment_school="公办",
+            "民办-未中签",
+            lottery=0.60,
+            private_school="民办",
+            catchment_school="公办",
             catchment_key=batch_1,
         ),
         private_with_catchment_fallback(
-            "民办-未中签-外片区", lottery=0.70, private_school="民办", catchment_school="别校",
+            "民办-未中签-外片区",
+            lottery=0.70,
+            private_school="民办",
+            catchment_school="别校",
             catchment_key=batch_1,
         ),
         private_with_catchment_fallback(
@@ -422,7 +434,10 @@ def test_private_lottery_losers_fall_back_to_their_catchment_school() -> None:
 def test_private_school_only_draws_by_lottery() -> None:
     applicants = [
         private_with_catchment_fallback(
-            f"A{i}", lottery=lottery, private_school="民办", catchment_school="公办",
+            f"A{i}",
+            lottery=lottery,
+            private_school="民办",
+            catchment_school="公办",
             catchment_key=(1, 20180101 + i),
         )
         for i, lottery in enumerate([0.9, 0.3, 0.5, 0.1, 0.7])
@@ -472,9 +487,7 @@ def test_reassignment_only_fills_free_seats_of_unplaced_applicants(
             assert after.assignment[applicant.id] not in applicant.ineligible
         else:
             assert after.assignment[applicant.id] is None
-    assert find_violations(
-        schools, applicants, after.assignment, reassigned=after.reassigned
-    ) == []
+    assert find_violations(schools, applicants, after.assignment, reassigned=after.reassigned) == []
     # Nobody left unplaced could have taken a seat still free on their own list.
     for applicant in applicants:
         if after.assignment[applicant.id] is None:
@@ -526,16 +539,23 @@ def test_reassignment_order_key_comes_before_the_lottery() -> None:
 
 def test_reassignment_by_distance_function_skips_unreachable_schools() -> None:
     schools = [School("满", 0), School("很远", 3), School("隔壁", 1)]
-    applicants = [Applicant("A", ("满",), {}, 1), Applicant("B", ("满",), {}, 2)]
-    coordinates = {"很远": 50.0, "隔壁": 1.0}
+    applicants = [
+        Applicant("住隔壁", ("满",), {}, 1),
+        Applicant("住城外", ("满",), {}, 2),
+        Applicant("住很远旁", ("满",), {}, 3),
+    ]
+    home = {"住隔壁": 0.0, "住城外": 80.0, "住很远旁": 45.0}
+    school_at = {"满": 0.0, "很远": 50.0, "隔壁": 1.0}
 
     def km(applicant: Applicant, school: School) -> float | None:
-        distance = coordinates.get(school.id)
-        return None if distance is None or distance > 20 else distance
+        distance = abs(home[applicant.id] - school_at[school.id])
+        return None if distance > 20 else distance
 
-    result = reassign(run_deferred_acceptance(schools, applicants), schools, applicants, distance=km)
+    result = reassign(
+        run_deferred_acceptance(schools, applicants), schools, applicants, distance=km
+    )
 
-    assert result.assignment == {"A": "隔壁", "B": None}
+    assert result.assignment == {"住隔壁": "隔壁", "住城外": None, "住很远旁": "很远"}
 
 
 def test_reassignment_needs_a_way_to_choose_schools() -> None:
@@ -557,8 +577,16 @@ def _applicant(**changes: object) -> Applicant:
 @pytest.mark.parametrize(
     ("schools", "bad", "message"),
     [
-        ([School("S1", 1)], _applicant(choices=("S1", "S9")), "applicant 'A2' chose unknown school 'S9'"),
-        ([School("S1", 1)], _applicant(choices=("S1", "S1")), "applicant 'A2' lists a school more than once"),
+        (
+            [School("S1", 1)],
+            _applicant(choices=("S1", "S9")),
+            "applicant 'A2' chose unknown school 'S9'",
+        ),
+        (
+            [School("S1", 1)],
+            _applicant(choices=("S1", "S1")),
+            "applicant 'A2' lists a school more than once",
+        ),
         (
             [School("S1", 1)],
             _applicant(choices=("S1", "S1"), ineligible={"S1": "x"}),
@@ -567,10 +595,22 @@ def _applicant(**changes: object) -> Applicant:
         ([School("S1", 1)], _applicant(id="A1"), "applicant 'A1' appears more than once"),
         ([School("S1", 1), School("S1", 2)], _applicant(), "school 'S1' appears more than once"),
         ([School("S1", -1)], _applicant(), "school 'S1': capacity must not be negative"),
-        ([School("S1", 1)], _applicant(lottery=math.nan), "applicant 'A2': lottery must be a number"),
+        (
+            [School("S1", 1)],
+            _applicant(lottery=math.nan),
+            "applicant 'A2': lottery must be a number",
+        ),
         ([School("S1", 1)], _applicant(lottery=True), "applicant 'A2': lottery must be a number"),
-        ([School("S1", 1)], _applicant(priority={"S1": [1, 2]}), "applicant 'A2': priority at 'S1'"),
-        ([School("S1", 1)], _applicant(priority={"S1": ("1",)}), "applicant 'A2': priority at 'S1'"),
+        (
+            [School("S1", 1)],
+            _applicant(priority={"S1": [1, 2]}),
+            "applicant 'A2': priority at 'S1'",
+        ),
+        (
+            [School("S1", 1)],
+            _applicant(priority={"S1": ("1",)}),
+            "applicant 'A2': priority at 'S1'",
+        ),
     ],
 )
 def test_bad_input_names_the_applicant_or_school(
