@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from itertools import repeat
-from typing import NamedTuple
+from itertools import chain, repeat
+from typing import NamedTuple, cast
 
 import numpy as np
 
@@ -161,9 +162,12 @@ def _school_index(schools: Sequence[School]) -> dict[str, int]:
 
 
 def _is_number(value: object) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return not (isinstance(value, float) and math.isnan(value))
+    """An int or a float that is not NaN (which would make any order meaningless)."""
+    return type(value) is int or (type(value) is float and not math.isnan(value))
+
+
+def _keys_of(applicant: Applicant) -> list[object]:
+    return [applicant.priority.get(school_id, ()) for school_id in applicant.choices]
 
 
 def _diagnose(applicant: Applicant, school_index: Mapping[str, int]) -> AdmissionInputError:
@@ -186,14 +190,22 @@ def _diagnose(applicant: Applicant, school_index: Mapping[str, int]) -> Admissio
     return AdmissionInputError(f"applicant {applicant.id!r} is malformed")
 
 
-class _KeyIds(dict[SchoolKey, int]):
-    """Numbers each distinct priority key as it is first seen, validating it once."""
+def _eligible_choices(applicant: Applicant, school_index: Mapping[str, int]) -> tuple[str, ...]:
+    # Ineligible choices leave no edge, so the fast path's duplicate check cannot see them.
+    if len(set(applicant.choices)) != len(applicant.choices) or not all(
+        map(school_index.__contains__, applicant.choices)
+    ):
+        raise _diagnose(applicant, school_index)
+    return tuple(c for c in applicant.choices if c not in applicant.ineligible)
 
-    def __missing__(self, school_key: SchoolKey) -> int:
-        if not isinstance(school_key, tuple) or not all(map(_is_number, school_key)):
-            raise TypeError(school_key)
-        key_id = self[school_key] = len(self)
-        return key_id
+
+def _valid_keys(keys: Sequence[object]) -> bool:
+    """Whether every key is a tuple of numbers, checked in bulk (``_is_number`` per part)."""
+    if not set(map(type, keys)) <= {tuple}:
+        return False
+    parts = list(chain.from_iterable(cast(Sequence[SchoolKey], keys)))
+    # NaN is the one number that is not equal to itself.
+    return set(map(type, parts)) <= {int, float} and all(map(operator.eq, parts, parts))
 
 
 def _rank_edges(schools: Sequence[School], applicants: Sequence[Applicant]) -> _Ranked:
@@ -201,27 +213,37 @@ def _rank_edges(schools: Sequence[School], applicants: Sequence[Applicant]) -> _
     school_of = school_index.__getitem__
 
     edge_school: list[int] = []
-    edge_key_id: list[int] = []
+    edge_keys: list[SchoolKey] = []
     applicant_edges_start = [0] * (len(applicants) + 1)
-    key_ids = _KeyIds()
-    key_id_of = key_ids.__getitem__
     no_key = repeat(())
-    # This loop is the engine's hottest Python code: per applicant it stays in C (map over
-    # bound methods), and validation only happens when a key is new or something raises.
+    # The engine's hottest Python loop: per applicant it stays in C (map over bound methods);
+    # errors are diagnosed only once something raises.
     for position, applicant in enumerate(applicants):
         choices = applicant.choices
         if applicant.ineligible:
-            if len(set(choices)) != len(choices) or not all(
-                map(school_index.__contains__, choices)
-            ):
-                raise _diagnose(applicant, school_index)
-            choices = tuple(c for c in choices if c not in applicant.ineligible)
+            choices = _eligible_choices(applicant, school_index)
         try:
             edge_school.extend(map(school_of, choices))
-            edge_key_id.extend(map(key_id_of, map(applicant.priority.get, choices, no_key)))
-        except (KeyError, TypeError):
+        except KeyError:
             raise _diagnose(applicant, school_index) from None
+        edge_keys.extend(map(applicant.priority.get, choices, no_key))
         applicant_edges_start[position + 1] = len(edge_school)
+
+    # Priority keys repeat a lot (batch, date), so they are deduplicated and sorted once, by
+    # Python's own comparison: exact for big integers and int/float mixtures alike.
+    try:
+        distinct_keys = list(dict.fromkeys(edge_keys))
+        valid = _valid_keys(distinct_keys)
+    except TypeError:  # an unhashable key
+        valid = False
+    if not valid:
+        offender = next(a for a in applicants if not _valid_keys(_keys_of(a)))
+        raise _diagnose(offender, school_index)
+    rank_of_key = dict(zip(sorted(distinct_keys), range(len(distinct_keys)), strict=True))
+    keys_of_edges = np.fromiter(
+        map(rank_of_key.__getitem__, edge_keys), dtype=np.int64, count=len(edge_keys)
+    )
+    del edge_keys
 
     ids = [applicant.id for applicant in applicants]
     if len(set(ids)) != len(ids):
@@ -231,20 +253,14 @@ def _rank_edges(schools: Sequence[School], applicants: Sequence[Applicant]) -> _
                 raise AdmissionInputError(f"applicant {applicant_id!r} appears more than once")
             seen.add(applicant_id)
     lotteries = [applicant.lottery for applicant in applicants]
-    if not {type(lottery) for lottery in lotteries} <= {int, float} or any(
-        lottery != lottery for lottery in lotteries
-    ):
+    if not _valid_keys([tuple(lotteries)]):
         raise _diagnose(next(a for a in applicants if not _is_number(a.lottery)), school_index)
 
-    distinct_keys = list(key_ids)
-    key_rank = np.empty(len(distinct_keys), dtype=np.int64)
-    key_rank[sorted(range(len(distinct_keys)), key=distinct_keys.__getitem__)] = np.arange(
-        len(distinct_keys)
-    )
-
-    # Sorting by id first and then (stably) by lottery puts equal lottery numbers in id order
-    # without building a tuple per applicant.
-    by_id = sorted(range(len(applicants)), key=ids.__getitem__)
+    # Equal lottery numbers (possible with hand-made ones) go in id order: sorting by id first
+    # and then, stably, by lottery does that without building a tuple per applicant.
+    by_id: Sequence[int] = range(len(applicants))
+    if len(set(lotteries)) != len(lotteries):
+        by_id = sorted(by_id, key=ids.__getitem__)
     by_lottery = sorted(by_id, key=lotteries.__getitem__)
     lottery_rank = np.empty(len(applicants), dtype=np.int64)
     lottery_rank[by_lottery] = np.arange(len(applicants))
@@ -253,7 +269,6 @@ def _rank_edges(schools: Sequence[School], applicants: Sequence[Applicant]) -> _
     applicants_of_edges = np.repeat(
         np.arange(len(applicants), dtype=np.int64), np.diff(applicant_edges_start)
     )
-    keys_of_edges = key_rank[np.array(edge_key_id, dtype=np.int64)]
     lotteries_of_edges = lottery_rank[applicants_of_edges]
 
     n_keys, n_applicants = max(len(distinct_keys), 1), max(len(applicants), 1)
