@@ -252,7 +252,18 @@ def test_checker_finds_envy_and_wasted_seats() -> None:
     assert set(find_violations(schools, applicants, {"A1": "S1", "A2": None})) == {
         ("wasted_seat", "A2", "S2"),
     }
-    assert find_violations(schools, applicants, {"A1": "S2", "A2": "S2"}) != []
+    assert set(find_violations(schools, applicants, {"A1": "S2", "A2": "S9"})) == {
+        ("not_a_choice", "A1", "S2"),
+        ("unknown_school", "A2", "S9"),
+        ("wasted_seat", "A1", "S1"),
+        ("wasted_seat", "A2", "S1"),
+        ("wasted_seat", "A2", "S2"),
+    }
+    assert ("over_capacity", None, "S1") in find_violations(
+        schools,
+        [*applicants, Applicant("A3", ("S1",), {}, 0.2)],
+        dict.fromkeys(["A1", "A2", "A3"], "S1"),
+    )
 
 
 # --- serial dictatorship (one common key: 中考 score, sealed 平行志愿) ------------------------
@@ -556,6 +567,16 @@ def test_reassignment_by_distance_function_skips_unreachable_schools() -> None:
     )
 
     assert result.assignment == {"住隔壁": "隔壁", "住城外": None, "住很远旁": "很远"}
+
+
+def test_reassignment_refuses_unknown_schools() -> None:
+    schools = [School("S", 0)]
+    applicants = [Applicant("A", ("S",), {}, 1)]
+    result = run_deferred_acceptance(schools, applicants)
+    with pytest.raises(AdmissionInputError, match="applicant 'A'.*'X'"):
+        reassign(result, schools, applicants, candidates={"A": ["X"]})
+    with pytest.raises(AdmissionInputError, match="applicant 'A'.*'X'"):
+        reassign(result, schools, applicants, distance={"A": {"X": 1.0}})
 
 
 def test_reassignment_needs_a_way_to_choose_schools() -> None:

@@ -253,7 +253,7 @@ def _rank_edges(schools: Sequence[School], applicants: Sequence[Applicant]) -> _
                 raise AdmissionInputError(f"applicant {applicant_id!r} appears more than once")
             seen.add(applicant_id)
     lotteries = [applicant.lottery for applicant in applicants]
-    if not _valid_keys([tuple(lotteries)]):
+    if not _valid_keys([tuple(lotteries)]):  # checked in bulk as if they were one long key
         raise _diagnose(next(a for a in applicants if not _is_number(a.lottery)), school_index)
 
     # Equal lottery numbers (possible with hand-made ones) go in id order: sorting by id first
@@ -444,7 +444,8 @@ def run_deferred_acceptance(
 
 class Violation(NamedTuple):
     kind: str
-    """``over_capacity``, ``not_a_choice``, ``wasted_seat`` or ``justified_envy``."""
+    """``unknown_school``, ``over_capacity``, ``not_a_choice``, ``wasted_seat`` or
+    ``justified_envy``."""
     applicant_id: str | None
     school_id: str
 
@@ -470,6 +471,9 @@ def find_violations(
     for applicant in applicants:
         school_id = assignment.get(applicant.id)
         if school_id is None:
+            continue
+        if school_id not in held:
+            violations.append(Violation("unknown_school", applicant.id, school_id))
             continue
         held[school_id] += 1
         if applicant.id in reassigned:
@@ -548,34 +552,34 @@ def reassign(
         ),
     )
 
-    def by_distance(applicant: Applicant) -> list[str]:
-        reachable: list[tuple[float, str]] = []
-        for school_id, seats in seats_left.items():
-            if seats <= 0:
-                continue
-            if callable(distance):
-                metres = distance(applicant, school_by_id[school_id])
-            else:
-                assert distance is not None
-                metres = distance.get(applicant.id, {}).get(school_id)
-            if metres is not None:
-                reachable.append((metres, school_id))
-        return [school_id for _, school_id in sorted(reachable)]
+    def nearest_first(applicant: Applicant) -> list[str]:
+        reachable: list[tuple[float | None, str]]
+        if callable(distance):
+            # A function can only be asked school by school; full schools are not worth a call.
+            reachable = [
+                (distance(applicant, school_by_id[school_id]), school_id)
+                for school_id, seats in seats_left.items()
+                if seats > 0
+            ]
+        else:
+            assert distance is not None
+            reachable = [(d, s) for s, d in distance.get(applicant.id, {}).items()]
+        return [s for d, s in sorted((d, s) for d, s in reachable if d is not None)]
 
     assignment = dict(result.assignment)
     reassigned = set(result.reassigned)
     for applicant in unplaced:
         if candidates is not None and applicant.id in candidates:
             listed = candidates[applicant.id]
-            for school_id in listed:
-                if school_id not in school_by_id:
-                    raise AdmissionInputError(
-                        f"applicant {applicant.id!r}: 调剂 candidate {school_id!r} is unknown"
-                    )
         elif distance is not None:
-            listed = by_distance(applicant)
+            listed = nearest_first(applicant)
         else:
             continue
+        for school_id in listed:
+            if school_id not in school_by_id:
+                raise AdmissionInputError(
+                    f"applicant {applicant.id!r}: 调剂 names unknown school {school_id!r}"
+                )
         for school_id in listed:
             if seats_left[school_id] > 0 and school_id not in applicant.ineligible:
                 seats_left[school_id] -= 1
