@@ -29,6 +29,23 @@ Rules, beyond the types:
   ``order`` gives applicants a key served before the lottery. Unknown ids are errors.
 
 Every error message names the offending applicant or school.
+
+The simulate output is ``{"assignment", "cutoffs", "explanations", "reassigned"}``; a key or a
+cutoff is written ``[priority key, lottery number]``, e.g. ``[[1, 20170105], 0.4172]``, compared
+as a pair (priority first), so keys of different lengths never get confused.
+
+Published results, for ``xuezai lottery verify``, are what a cycle makes public after the draw::
+
+    {"cycle_id": "2025-qingxiu-g1", "seed": "<hex>", "commitment": "<sha-256 hex>",
+     "schools": [...as above...],
+     "applicants": [{"id": "<application public id>", "choices": [...], "priority": {...},
+                     "lottery": 1234...  (optional: the number the system used)}],
+     "assignment": {"<public id>": "S1" | null, ...},
+     "cutoffs": {...as in the simulate output, optional...},
+     "reassignment": {...optional, as above...}}
+
+Verification recomputes every lottery number from the seed, checks the seed against the
+commitment, reruns the engine and reports every difference.
 """
 
 from __future__ import annotations
@@ -54,6 +71,7 @@ from enrolment.admission.engine import (
     Applicant,
     ChoiceExplanation,
     PriorityKey,
+    Reason,
     School,
     reassign,
     run_deferred_acceptance,
@@ -215,7 +233,7 @@ class ExplanationOut(_Model):
     school: str
     choice: int
     """1 for the first choice."""
-    reason: str
+    reason: Reason
     message: str
     key: KeyAndLottery
     cutoff: KeyAndLottery | None
@@ -237,7 +255,7 @@ def _explanation_out(explanation: ChoiceExplanation) -> ExplanationOut:
     return ExplanationOut(
         school=explanation.school_id,
         choice=explanation.choice_rank,
-        reason=explanation.reason.value,
+        reason=explanation.reason,
         message=explanation.message,
         key=(list(explanation.key.school_key), explanation.key.lottery),
         cutoff=_key_and_lottery(explanation.cutoff),
