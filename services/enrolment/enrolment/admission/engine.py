@@ -29,6 +29,9 @@ from typing import NamedTuple, cast
 
 import numpy as np
 
+ENGINE_VERSION = "da-stb/1"
+"""Recorded with every admission run; bump it with any change that could alter a result."""
+
 SchoolKey = tuple[float, ...]
 """A school-specific priority key: numbers compared lexicographically, smaller is better."""
 
