@@ -232,21 +232,30 @@ def _rank_edges(schools: Sequence[School], applicants: Sequence[Applicant]) -> _
         edge_keys.extend(map(applicant.priority.get, choices, no_key))
         applicant_edges_start[position + 1] = len(edge_school)
 
-    # Priority keys repeat a lot (batch, date), so they are deduplicated and sorted once, by
-    # Python's own comparison: exact for big integers and int/float mixtures alike.
+    # Priority keys repeat a lot (batch, date), so each distinct key is numbered as it is first
+    # seen (one hash per edge) and the distinct keys are sorted once, by Python's own
+    # comparison: exact for big integers and int/float mixtures alike.
+    key_ids: dict[SchoolKey, int] = {}
+    number_key = key_ids.setdefault
     try:
-        distinct_keys = list(dict.fromkeys(edge_keys))
+        edge_key_ids = np.fromiter(
+            [number_key(key, len(key_ids)) for key in edge_keys],
+            dtype=np.int64,
+            count=len(edge_keys),
+        )
+        distinct_keys = list(key_ids)
         valid = _valid_keys(distinct_keys)
     except TypeError:  # an unhashable key
         valid = False
     if not valid:
         offender = next(a for a in applicants if not _valid_keys(_keys_of(a)))
         raise _diagnose(offender, school_index)
-    rank_of_key = dict(zip(sorted(distinct_keys), range(len(distinct_keys)), strict=True))
-    keys_of_edges = np.fromiter(
-        map(rank_of_key.__getitem__, edge_keys), dtype=np.int64, count=len(edge_keys)
-    )
     del edge_keys
+    key_rank = np.empty(len(distinct_keys), dtype=np.int64)
+    key_rank[sorted(range(len(distinct_keys)), key=distinct_keys.__getitem__)] = np.arange(
+        len(distinct_keys)
+    )
+    keys_of_edges = key_rank[edge_key_ids]
 
     ids = [applicant.id for applicant in applicants]
     if len(set(ids)) != len(ids):
