@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Annotated, Any, Literal, Protocol, Self
+from typing import Annotated, Any, Literal, Protocol, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -306,12 +306,19 @@ def _instance_error(error: ValidationError, raw: object) -> InstanceError:
     return InstanceError("\n".join(lines))
 
 
-def load_instance(raw: object) -> SimulateInstance:
-    """Validate a decoded JSON document as a simulate instance, or raise ``InstanceError``."""
+_Loaded = TypeVar("_Loaded", bound=BaseModel)
+
+
+def _load(model: type[_Loaded], raw: object) -> _Loaded:
     try:
-        return SimulateInstance.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as error:
         raise _instance_error(error, raw) from None
+
+
+def load_instance(raw: object) -> SimulateInstance:
+    """Validate a decoded JSON document as a simulate instance, or raise ``InstanceError``."""
+    return _load(SimulateInstance, raw)
 
 
 def simulate(raw: object) -> SimulateResult:
@@ -395,10 +402,8 @@ class VerificationReport(_Model):
 
 
 def load_published(raw: object) -> PublishedResults:
-    try:
-        return PublishedResults.model_validate(raw)
-    except ValidationError as error:
-        raise _instance_error(error, raw) from None
+    """Validate a decoded JSON document as published results, or raise ``InstanceError``."""
+    return _load(PublishedResults, raw)
 
 
 def verify_published(published: PublishedResults) -> VerificationReport:
