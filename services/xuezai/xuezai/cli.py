@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+from enrolment.cli import admit_app, lottery_app
+from plans.cli import plans_app
+from supervision.cli import supervision_app
 from xuezai.platform import API_SERVICES, ServiceSpec
 
 app = typer.Typer(
@@ -16,6 +19,10 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(admit_app, name="admit", help="Admission engine: what-if simulations.")
+app.add_typer(lottery_app, name="lottery", help="Verifiable lottery: numbers and verification.")
+app.add_typer(plans_app, name="plans", help="Plans: import policy documents.")
+app.add_typer(supervision_app, name="supervision", help="Supervision: evaluations.")
 
 
 @app.command()
