@@ -163,7 +163,10 @@ class ServiceClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
+        retry: bool | None = None,
     ) -> httpx.Response:
+        """`retry` overrides the default (retry idempotent methods and keyed POSTs), e.g. for a
+        POST that only reads."""
         method = method.upper()
         outgoing = dict(headers or {})
         request_id = current_request_id.get()
@@ -174,7 +177,11 @@ class ServiceClient:
         token = await self.token_source.token()
         if token:
             outgoing["Authorization"] = f"Bearer {token}"
-        retryable = method in IDEMPOTENT_METHODS or idempotency_key is not None
+        retryable = (
+            retry
+            if retry is not None
+            else method in IDEMPOTENT_METHODS or idempotency_key is not None
+        )
         attempts = self.retries if retryable else 1
 
         async def send() -> httpx.Response:
@@ -235,6 +242,10 @@ class ServiceClient:
     async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
         return (await self.request("GET", path, params=params)).json()
 
-    async def post_json(self, path: str, body: Any, *, idempotency_key: str | None = None) -> Any:
-        response = await self.request("POST", path, json=body, idempotency_key=idempotency_key)
+    async def post_json(
+        self, path: str, body: Any, *, idempotency_key: str | None = None, retry: bool | None = None
+    ) -> Any:
+        response = await self.request(
+            "POST", path, json=body, idempotency_key=idempotency_key, retry=retry
+        )
         return response.json() if response.content else None
