@@ -1,10 +1,12 @@
 """Database plumbing: naming convention, model bases, engine and request-scoped sessions."""
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
+from arq.connections import ArqRedis
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, func
 from sqlalchemy.ext.asyncio import (
@@ -16,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.ids import uuid7
-from shared.worker import discard_pending_jobs, flush_pending_jobs
+from shared.jobs import discard_pending_jobs, flush_pending_jobs
 
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -68,13 +70,12 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One unit of work per request: commit before the response is sent, roll back on error.
-
-    Jobs queued during the request reach Redis only after the commit, so a worker never sees a
-    row that is not there yet; a rolled-back request drops its jobs.
-    """
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+@contextlib.asynccontextmanager
+async def unit_of_work(
+    sessionmaker: async_sessionmaker[AsyncSession], pool: ArqRedis | None
+) -> AsyncIterator[AsyncSession]:
+    """Commit on success, roll back on error; jobs queued meanwhile go to Redis after the commit
+    and are dropped on rollback."""
     async with sessionmaker() as session:
         try:
             yield session
@@ -84,7 +85,15 @@ async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
         else:
             await session.commit()
-            await flush_pending_jobs(session, getattr(request.app.state, "arq_pool", None))
+            await flush_pending_jobs(session, pool)
+
+
+async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One unit of work per request, committed before the response is sent."""
+    async with unit_of_work(
+        request.app.state.sessionmaker, getattr(request.app.state, "arq_pool", None)
+    ) as session:
+        yield session
 
 
 # `scope="function"` ends the dependency — and so commits — before the response goes out:

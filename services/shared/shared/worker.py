@@ -9,8 +9,7 @@ import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypedDict, TypeVar
 
 import structlog
@@ -18,12 +17,26 @@ from arq.connections import ArqRedis, RedisSettings
 from arq.worker import Function, func
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from shared.db import unit_of_work
+from shared.jobs import PendingJob, discard_pending_jobs, enqueue_after_commit, flush_pending_jobs
+
+__all__ = [
+    "JobContext",
+    "PendingJob",
+    "WorkerContext",
+    "build_worker_settings",
+    "discard_pending_jobs",
+    "enqueue_after_commit",
+    "flush_pending_jobs",
+    "job_session",
+    "queue_name_for",
+    "task",
+]
+
 log = structlog.get_logger("shared.worker")
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-PENDING_JOBS_KEY = "xuezai.pending_jobs"
 
 
 class WorkerContext(TypedDict, total=False):
@@ -39,16 +52,6 @@ class JobContext(WorkerContext, total=False):
     job_try: int
     enqueue_time: datetime
     score: int
-
-
-@dataclass(frozen=True, slots=True)
-class PendingJob:
-    function: str
-    args: tuple[Any, ...]
-    job_id: str | None
-    queue_name: str | None
-    defer_by: timedelta | None
-    kwargs: dict[str, Any] = field(default_factory=dict)
 
 
 def redis_settings_from_url(url: str) -> RedisSettings:
@@ -106,62 +109,11 @@ def task(
     return decorator
 
 
-def enqueue_after_commit(
-    session: AsyncSession,
-    function: str,
-    *args: Any,
-    job_id: str | None = None,
-    queue_name: str | None = None,
-    defer_by: timedelta | None = None,
-    **kwargs: Any,
-) -> None:
-    """Queue a job that reaches Redis only once this session's transaction has committed.
-
-    Best effort: if Redis is down the job is lost. Work that must not be lost goes through the
-    outbox instead (`shared.outbox.add_message`).
-    """
-    pending: list[PendingJob] = session.info.setdefault(PENDING_JOBS_KEY, [])
-    pending.append(PendingJob(function, args, job_id, queue_name, defer_by, kwargs))
-
-
-def discard_pending_jobs(session: AsyncSession) -> None:
-    session.info.pop(PENDING_JOBS_KEY, None)
-
-
-async def flush_pending_jobs(session: AsyncSession, pool: ArqRedis | None) -> None:
-    pending: list[PendingJob] = session.info.pop(PENDING_JOBS_KEY, [])
-    if not pending:
-        return
-    if pool is None:
-        log.warning("jobs_dropped_no_redis", count=len(pending))
-        return
-    for job in pending:
-        try:
-            await pool.enqueue_job(
-                job.function,
-                *job.args,
-                _job_id=job.job_id,
-                _queue_name=job.queue_name,
-                _defer_by=job.defer_by,
-                **job.kwargs,
-            )
-        except Exception as error:  # Redis down: the committed data stays; the job is late or lost.
-            log.warning("job_enqueue_failed", function=job.function, error=str(error))
-
-
 @contextlib.asynccontextmanager
 async def job_session(ctx: JobContext) -> AsyncIterator[AsyncSession]:
     """A unit of work inside a job: commit on success, roll back on error, then flush its jobs."""
-    async with ctx["sessionmaker"]() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            discard_pending_jobs(session)
-            raise
-        else:
-            await session.commit()
-            await flush_pending_jobs(session, ctx.get("redis"))
+    async with unit_of_work(ctx["sessionmaker"], ctx.get("redis")) as session:
+        yield session
 
 
 def queue_name_for(service: str) -> str:
