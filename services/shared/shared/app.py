@@ -119,7 +119,9 @@ def build_app(
     )
     app.state.settings = settings
     add_exception_handlers(app)
-    app.add_middleware(RequestContextMiddleware, service=service)
+    app.add_middleware(
+        RequestContextMiddleware, service=service, max_body_bytes=settings.max_body_bytes
+    )
     for router in routers:
         app.include_router(router)
     app.include_router(health_router())

@@ -86,6 +86,8 @@ class BaseServiceSettings(BaseSettings):
     http_retries: int = 3
 
     pagination_max_limit: int = 200
+    # Upper bound for any request body; endpoints that take uploads set their own, lower caps.
+    max_body_bytes: int = 20 * 1024 * 1024
 
     @classmethod
     def settings_customise_sources(
