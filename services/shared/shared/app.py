@@ -1,8 +1,10 @@
 """The app factory every service uses: middleware, errors, health, metrics, lifespan resources."""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +16,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from shared.auth import KeySet, RemoteKeySet, RevocationList, TokenVerifier
+from shared.auth import (
+    CombinedKeySet,
+    KeySet,
+    RemoteKeySet,
+    RevocationList,
+    StaticKeySet,
+    TokenVerifier,
+)
 from shared.db import create_engine, create_sessionmaker
 from shared.errors import Problem, ServiceUnavailable, add_exception_handlers, problem_response
 from shared.i18n import Text
@@ -81,12 +90,15 @@ def build_app(
             app.state.redis = redis
             app.state.arq_pool = redis
             app.state.http = http
-            keys = key_set or RemoteKeySet(
+            keys: KeySet = key_set or RemoteKeySet(
                 f"{settings.directory_url}/.well-known/jwks.json",
                 client=http,
                 cache_seconds=settings.jwks_cache_seconds,
                 refresh_min_seconds=settings.jwks_refresh_min_seconds,
             )
+            if settings.trusted_jwks_file:
+                trusted = _read_jwks(settings.trusted_jwks_file)
+                keys = CombinedKeySet(StaticKeySet(trusted), keys)
             app.state.token_verifier = TokenVerifier(
                 keys, issuer=settings.token_issuer, revocations=RevocationList(redis)
             )
@@ -114,6 +126,11 @@ def build_app(
         app.include_router(router)
     app.include_router(health_router())
     return app
+
+
+def _read_jwks(path: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return document
 
 
 def health_router() -> APIRouter:

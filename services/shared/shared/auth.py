@@ -209,6 +209,22 @@ class RemoteKeySet:
         return key
 
 
+class CombinedKeySet:
+    """Several key sets tried in order: the first that knows the key id wins."""
+
+    def __init__(self, *key_sets: KeySet) -> None:
+        self.key_sets = key_sets
+
+    async def get_key(self, key_id: str | None) -> jwt.PyJWK:
+        for index, key_set in enumerate(self.key_sets):
+            try:
+                return await key_set.get_key(key_id)
+            except Unauthenticated:
+                if index == len(self.key_sets) - 1:
+                    raise
+        raise Unauthenticated(Text("令牌的签名密钥未知", "The token's signing key is unknown"))
+
+
 class RevocationList:
     def __init__(self, redis: Redis | None) -> None:
         self.redis = redis
