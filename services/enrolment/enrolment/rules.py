@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 FactKind = Literal["bool", "number", "date", "list"]
 
@@ -58,7 +66,7 @@ OPERATORS = {"eq": "为", "ne": "不为", "gt": "大于", "ge": "不少于", "lt
 
 
 class Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
 
     all: list["Rule"] | None = None
     any: list["Rule"] | None = None
@@ -66,6 +74,11 @@ class Rule(BaseModel):
     fact: str | None = None
     op: Literal["eq", "ne", "gt", "ge", "lt", "le", "contains"] | None = None
     value: bool | float | int | str | None = None
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        dumped: dict[str, Any] = handler(self)
+        return {key: value for key, value in dumped.items() if value is not None}
 
     @model_validator(mode="after")
     def _one_form(self) -> "Rule":

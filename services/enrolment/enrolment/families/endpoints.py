@@ -1,7 +1,8 @@
+import hashlib
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Header, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from enrolment.deps import AppSettings, Blobs, Now, Vault
@@ -21,7 +22,12 @@ from enrolment.uploads import read_capped, refuse_oversized_request
 from enrolment.windows import SHANGHAI
 from shared.db import DbSession
 from shared.errors import PayloadTooLarge, UnsupportedMediaType
-from shared.idempotency import IdempotencyKey, IdempotencyKeyReused
+from shared.idempotency import (
+    IDEMPOTENCY_HEADER,
+    IdempotencyGuard,
+    IdempotencyKey,
+    IdempotencyKeyReused,
+)
 
 router = APIRouter(tags=["families"])
 
@@ -116,14 +122,22 @@ async def upload_document(
     principal: Parent,
     blobs: Blobs,
     settings: AppSettings,
-    idempotency: IdempotencyKey,
     kind: Annotated[DocumentKind, Form()],
     file: Annotated[UploadFile, File()],
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias=IDEMPOTENCY_HEADER, min_length=1, max_length=200, description="Retry safely."),
+    ] = None,
 ) -> JSONResponse:
     refuse_oversized_request(request, settings.upload_max_bytes)
+    content = await read_capped(file, settings.upload_max_bytes)
+    # The multipart body is parsed before dependencies run, so the request is fingerprinted by
+    # what matters in it (path, kind, file name and bytes), not by its raw framing.
+    fingerprint = hashlib.sha256(f"POST {request.url.path} {kind.value} {file.filename}".encode())
+    fingerprint.update(content)
+    idempotency = IdempotencyGuard(idempotency_key, fingerprint.hexdigest())
     if (replay := await idempotency.replay(session, principal.subject, IdempotencyRecord)) is not None:
         return replay
-    content = await read_capped(file, settings.upload_max_bytes)
     document = await service.upload(
         session, principal, blobs, child_id, kind, file.filename or "upload", file.content_type, content
     )
