@@ -243,6 +243,7 @@ def upgrade() -> None:
     op.create_table(
         "guardian",
         sa.Column("child_id", sa.Uuid(), nullable=False),
+        sa.Column("position", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column(
             "relation",
             sa.Enum(

@@ -325,6 +325,7 @@ class Guardian(UUIDPrimaryKey, Timestamps, Base):
     __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - server timestamps come back with RETURNING
 
     child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     relation: Mapped[GuardianRelation] = mapped_column(_enum(GuardianRelation, 20))
     name: Mapped[str] = mapped_column(String(50))
     phone_masked: Mapped[str | None] = mapped_column(String(20))

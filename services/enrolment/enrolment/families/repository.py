@@ -50,7 +50,7 @@ class FactsRepository(Repository[FamilyFacts]):
     async def guardians(self, child_id: uuid.UUID) -> Sequence[Guardian]:
         return (
             await self.session.scalars(
-                select(Guardian).where(Guardian.child_id == child_id).order_by(Guardian.created_at, Guardian.id)
+                select(Guardian).where(Guardian.child_id == child_id).order_by(Guardian.position)
             )
         ).all()
 

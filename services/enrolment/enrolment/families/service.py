@@ -149,6 +149,7 @@ class FamilyService:
         for position, item in enumerate(data.guardians):
             guardian = Guardian(
                 child_id=child.id,
+                position=position,
                 relation=item.relation,
                 name=item.name,
                 hukou_in_nanning=item.hukou_in_nanning,

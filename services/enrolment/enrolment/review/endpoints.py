@@ -48,7 +48,7 @@ async def review_read(session: DbSession, application_id: uuid.UUID, principal: 
     child = await session.get(Child, application.child_id)
     assert child is not None
     facts = await session.get(FamilyFacts, child.id)
-    guardians = (await session.scalars(select(Guardian).where(Guardian.child_id == child.id).order_by(Guardian.created_at, Guardian.id))).all()
+    guardians = (await session.scalars(select(Guardian).where(Guardian.child_id == child.id).order_by(Guardian.position))).all()
     return ReviewApplicationRead(
         **base.model_dump(),
         child=ChildSummary(id=child.id, name=child.name, sex=child.sex, birth_date=child.birth_date, id_number=child.id_number_masked),

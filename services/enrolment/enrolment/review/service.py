@@ -83,7 +83,10 @@ class ReviewService:
     async def bulk_approve(self, session: AsyncSession, principal: Principal, data: BulkApproveIn, now: datetime, client_ip: str | None) -> BulkApproveResult:
         ids = list(dict.fromkeys(data.application_ids))
         found = {a.id: a for a in await ReviewRepository(session).many(principal.org_filter(*REVIEW_ROLES), ids)}
-        names = dict((await session.execute(select(Child.id, Child.name).where(Child.id.in_([a.child_id for a in found.values()])))).tuples().all()) if found else {}
+        names: dict[uuid.UUID, str] = {}
+        if found:
+            rows = await session.execute(select(Child.id, Child.name).where(Child.id.in_([a.child_id for a in found.values()])))
+            names = {child_id: name for child_id, name in rows.all()}
         approved: list[uuid.UUID] = []
         skipped: list[BulkSkip] = []
         for application_id in ids:
@@ -114,7 +117,7 @@ class ReviewService:
         child = await session.get(Child, application.child_id)
         assert child is not None
         facts = await session.get(FamilyFacts, child.id)
-        guardians = (await session.scalars(select(Guardian).where(Guardian.child_id == child.id).order_by(Guardian.created_at, Guardian.id))).all()
+        guardians = (await session.scalars(select(Guardian).where(Guardian.child_id == child.id).order_by(Guardian.position))).all()
         certificate = None
         if facts is not None and facts.property_certificate_cipher is not None and facts.property_certificate_key_id:
             certificate = vault.decrypt(PROPERTY_CERTIFICATE, facts.property_certificate_cipher, facts.property_certificate_key_id)

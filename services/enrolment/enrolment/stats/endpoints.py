@@ -58,7 +58,7 @@ async def enrolment_stats(
         )
     ).one()
     applications, verified, admitted_count, unplaced, catchment_count, migrants, migrants_public = (int(v or 0) for v in totals)
-    by_batch = dict(
+    by_batch: dict[str, int] = dict(
         (
             await session.execute(
                 select(Application.batch_code, func.count())
@@ -66,7 +66,7 @@ async def enrolment_stats(
                 .where(*scope, admitted, Application.batch_code.is_not(None))
                 .group_by(Application.batch_code)
             )
-        ).tuples().all()
+        ).all()
     )
     school = func.unnest(Application.school_codes).label("school_code")
     per_school = (
@@ -82,7 +82,7 @@ async def enrolment_stats(
             .order_by(school)
         )
     ).all()
-    admitted_by_school = dict(
+    admitted_by_school: dict[str, int] = dict(
         (
             await session.execute(
                 select(Application.admitted_school_code, func.count())
@@ -90,7 +90,7 @@ async def enrolment_stats(
                 .where(*scope, admitted, Application.admitted_school_code.is_not(None))
                 .group_by(Application.admitted_school_code)
             )
-        ).tuples().all()
+        ).all()
     )
     codes = sorted({str(row[0]) for row in per_school} | {str(code) for code in admitted_by_school})
     applied = {str(row[0]): int(row[1]) for row in per_school}
