@@ -49,7 +49,7 @@ def parse(raw: str, *, today: date | None = None) -> ResidentId:
         raise IdNumberError(
             "身份证号中的出生日期不是有效日期", "The birth date in the ID number is not a real date"
         ) from None
-    if birth > (today or date.today()) or birth.year < 1900:
+    if birth > (today or date.today()) or birth.year < 1800:
         raise IdNumberError(
             "身份证号中的出生日期不合理", "The birth date in the ID number is not plausible"
         )
