@@ -160,6 +160,16 @@ class CycleFilters(BaseModel):
 Polygon = list[Annotated[list[Annotated[list[float], Field(min_length=2, max_length=2)]], Field(min_length=4, max_length=2000)]]
 
 
+def check_polygon(value: Polygon | None) -> Polygon | None:
+    for ring in value or []:
+        if ring[0] != ring[-1]:
+            raise ValueError("each ring must end where it starts")
+        for lng, lat in ring:
+            if not (-180 <= lng <= 180 and -90 <= lat <= 90):
+                raise ValueError("coordinates are [lng, lat] in degrees")
+    return value
+
+
 class OfferingFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -177,13 +187,7 @@ class OfferingFields(BaseModel):
     @field_validator("polygon")
     @classmethod
     def _closed_rings(cls, value: Polygon | None) -> Polygon | None:
-        for ring in value or []:
-            if ring[0] != ring[-1]:
-                raise ValueError("each ring must end where it starts")
-            for lng, lat in ring:
-                if not (-180 <= lng <= 180 and -90 <= lat <= 90):
-                    raise ValueError("coordinates are [lng, lat] in degrees")
-        return value
+        return check_polygon(value)
 
 
 class OfferingCreate(OfferingFields):
@@ -196,7 +200,12 @@ class OfferingUpdate(BaseModel):
     school_name: str | None = Field(default=None, min_length=1, max_length=200)
     seats: int | None = Field(default=None, ge=0, le=5000)
     classes: int | None = Field(default=None, ge=0, le=100)
-    polygon: Polygon | None = None
+    polygon: Polygon | None = Field(default=None, max_length=10)
+
+    @field_validator("polygon")
+    @classmethod
+    def _closed_rings(cls, value: Polygon | None) -> Polygon | None:
+        return check_polygon(value)
 
 
 class OfferingRead(BaseModel):
