@@ -1,7 +1,9 @@
-"""The enrolment worker: drains the outbox (agency verification, SMS) every five seconds."""
+"""The enrolment worker: drains the outbox (agency verification, SMS) every five seconds and
+purges expired idempotency records hourly."""
 
 from typing import Any
 
+from arq.cron import cron
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrolment.config import Settings
@@ -15,19 +17,19 @@ from shared.outbox import OutboxHandler
 from shared.tasks import outbox_jobs
 from shared.worker import JobContext, WorkerContext, build_worker_settings, job_session, task
 
-settings = Settings()
+VERIFICATION_TOPIC = "enrolment.verification.check"
+NOTIFICATION_TOPIC = "enrolment.notification.sms"
 
 
 class Runtime:
     """What the outbox handlers need; built once per worker process (or by a test)."""
 
-    def __init__(self, vault: PersonalDataVault, adapters: dict[str, AgencyAdapter], sms: SmsSender) -> None:
+    def __init__(
+        self, vault: PersonalDataVault, adapters: dict[str, AgencyAdapter], sms: SmsSender
+    ) -> None:
         self.vault = vault
         self.adapters = adapters
         self.sms = sms
-
-
-_runtime: Runtime | None = None
 
 
 def handlers_for(runtime: Runtime) -> dict[str, OutboxHandler]:
@@ -37,23 +39,28 @@ def handlers_for(runtime: Runtime) -> dict[str, OutboxHandler]:
     async def notify(session: AsyncSession, payload: dict[str, Any]) -> None:
         await runtime.sms.send(session, payload)
 
-    return {"enrolment.verification.check": verify, "enrolment.notification.sms": notify}
+    return {VERIFICATION_TOPIC: verify, NOTIFICATION_TOPIC: notify}
 
 
-async def _verify(session: AsyncSession, payload: dict[str, Any]) -> None:
-    assert _runtime is not None, "worker runtime not started"
-    await handlers_for(_runtime)["enrolment.verification.check"](session, payload)
+# The arq job functions are module-level, so the handlers reach the runtime through this slot,
+# filled by the worker's startup hook.
+_current: dict[str, Runtime] = {}
 
 
-async def _notify(session: AsyncSession, payload: dict[str, Any]) -> None:
-    assert _runtime is not None, "worker runtime not started"
-    await handlers_for(_runtime)["enrolment.notification.sms"](session, payload)
+def _dispatch(topic: str) -> OutboxHandler:
+    async def handle(session: AsyncSession, payload: dict[str, Any]) -> None:
+        runtime = _current.get("runtime")
+        if runtime is None:
+            raise RuntimeError("the enrolment worker runtime has not started")
+        await handlers_for(runtime)[topic](session, payload)
+
+    return handle
 
 
 drain_outbox, drain_outbox_cron = outbox_jobs(
     "enrolment",
     OutboxMessage,
-    handlers={"enrolment.verification.check": _verify, "enrolment.notification.sms": _notify},
+    handlers={topic: _dispatch(topic) for topic in (VERIFICATION_TOPIC, NOTIFICATION_TOPIC)},
 )
 
 
@@ -63,24 +70,30 @@ async def purge_idempotency(ctx: JobContext) -> int:
         return await purge_expired(session, IdempotencyRecord)
 
 
-async def startup(ctx: WorkerContext) -> None:
-    global _runtime
-    _runtime = Runtime(
-        PersonalDataVault.from_settings(settings),
-        http_agencies(settings, ctx["resources"]["http"]),
-        DevelopmentSmsSender(),
+purge_idempotency_cron = cron(
+    purge_idempotency.coroutine,
+    name="enrolment.idempotency.purge.cron",
+    minute={17},
+    second={0},
+    unique=True,
+    keep_result=0,
+)
+
+
+def make_worker_settings(settings: Settings) -> type:
+    async def startup(ctx: WorkerContext) -> None:
+        _current["runtime"] = Runtime(
+            PersonalDataVault.from_settings(settings),
+            http_agencies(settings, ctx["resources"]["http"]),
+            DevelopmentSmsSender(),
+        )
+
+    return build_worker_settings(
+        settings=settings,
+        functions=[drain_outbox, purge_idempotency],
+        cron_jobs=[drain_outbox_cron, purge_idempotency_cron],
+        on_startup=startup,
     )
 
 
-def _purge_cron() -> Any:
-    from arq.cron import cron
-
-    return cron(purge_idempotency.coroutine, name="enrolment.idempotency.purge.cron", minute={17}, unique=True, keep_result=0)
-
-
-WorkerSettings = build_worker_settings(
-    settings=settings,
-    functions=[drain_outbox, purge_idempotency],
-    cron_jobs=[drain_outbox_cron, _purge_cron()],
-    on_startup=startup,
-)
+WorkerSettings = make_worker_settings(Settings())
