@@ -116,3 +116,4 @@ async def run_check(
     outcomes = (await session.scalars(select(Verification.outcome).where(Verification.application_id == application.id))).all()
     if all(value != CheckOutcome.pending for value in outcomes):
         application.verification_status = VerificationStatus.complete
+    await session.flush()
