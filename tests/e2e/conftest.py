@@ -1,12 +1,14 @@
 """A live platform for end-to-end tests: the same runner `make run` uses, with real uvicorn
 processes, real arq workers and the agency simulator, against the test database and Redis."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shared.embedded import free_port, port_is_free
+from shared.testing.tokens import TestIssuer
 from xuezai.platform import AGENCY_SIMULATOR, SERVICES
 from xuezai.runner import Platform
 
@@ -24,7 +26,10 @@ def _free_offset() -> int:
 
 @pytest.fixture(scope="session")
 def live_platform(
-    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    database_url: str,
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    issuer: TestIssuer,
 ) -> Iterator[Platform]:
     platform = Platform(
         data_dir=Path(tmp_path_factory.mktemp("platform")),
@@ -32,7 +37,14 @@ def live_platform(
         redis_url=redis_url,
         port_offset=_free_offset(),
     )
-    platform.start_children(SERVICES, platform.data_dir / "logs", {"XUEZAI_ENV": "development"})
+    # The services also trust the test issuer's key, so tests can act as any role.
+    jwks = platform.data_dir / "test-issuer-jwks.json"
+    jwks.write_text(json.dumps(issuer.jwks()), encoding="utf-8")
+    platform.start_children(
+        SERVICES,
+        platform.data_dir / "logs",
+        {"XUEZAI_ENV": "development", "XUEZAI_TRUSTED_JWKS_FILE": str(jwks)},
+    )
     try:
         platform.wait_ready(SERVICES, timeout=60)
         yield platform
