@@ -28,7 +28,11 @@ async def count(session: AsyncSession, model: type, *where: object) -> int:
 
 
 async def test_submission_tells_the_family_their_school_batch_and_why(
-    client: httpx.AsyncClient, issuer: TestIssuer, world: World, clock: object, session: AsyncSession
+    client: httpx.AsyncClient,
+    issuer: TestIssuer,
+    world: World,
+    clock: object,
+    session: AsyncSession,
 ) -> None:
     family = await make_family(client, issuer)
 
@@ -45,9 +49,26 @@ async def test_submission_tells_the_family_their_school_batch_and_why(
     assert body["batch"]["priority_key"] == [1.0, float(date(2020, 3, 1).toordinal())]
     assert body["verification_status"] == "pending"
     # Verification waits in the outbox, one message per agency asked.
-    topics = (await session.scalars(select(OutboxMessage.payload).where(OutboxMessage.topic == "enrolment.verification.check"))).all()
-    assert sorted(p["agency"] for p in topics if p["application_id"] == body["id"]) == ["property_registry", "public_security"]
-    assert await count(session, AuditLog, AuditLog.action == "application.submitted", AuditLog.resource_id == body["id"]) == 1
+    topics = (
+        await session.scalars(
+            select(OutboxMessage.payload).where(
+                OutboxMessage.topic == "enrolment.verification.check"
+            )
+        )
+    ).all()
+    assert sorted(p["agency"] for p in topics if p["application_id"] == body["id"]) == [
+        "property_registry",
+        "public_security",
+    ]
+    assert (
+        await count(
+            session,
+            AuditLog,
+            AuditLog.action == "application.submitted",
+            AuditLog.resource_id == body["id"],
+        )
+        == 1
+    )
 
 
 async def test_the_reason_names_why_not_an_earlier_batch(
@@ -62,14 +83,19 @@ async def test_the_reason_names_why_not_an_earlier_batch(
 
     assert body["catchment_school"]["school_code"] == FENGLING
     assert body["batch"]["code"] == "property_shared"
-    assert body["batch"]["not_in_earlier"][0].startswith("未进入「第一批次：房户一致（独有产权）」：房产不是独有产权")
+    assert body["batch"]["not_in_earlier"][0].startswith(
+        "未进入「第一批次：房户一致（独有产权）」：房产不是独有产权"
+    )
     assert body["batch"]["priority_key"][:2] == [3.0, -0.5]
 
 
 async def test_a_family_without_property_falls_into_the_hukou_batches(
     client: httpx.AsyncClient, issuer: TestIssuer, world: World, clock: object
 ) -> None:
-    facts = {"hukou_address": address(estate="阳光小区", road="竹溪大道", number="8号"), "hukou_move_in_date": "2021-01-10"}
+    facts = {
+        "hukou_address": address(estate="阳光小区", road="竹溪大道", number="8号"),
+        "hukou_move_in_date": "2021-01-10",
+    }
     family = await make_family(client, issuer, facts=facts, documents=("hukou_book",))
 
     body = (await submit(client, world, family)).json()
@@ -80,7 +106,11 @@ async def test_a_family_without_property_falls_into_the_hukou_batches(
 
 
 async def test_submitting_at_1300_on_a_nanning_day_is_refused_and_nothing_is_stored(
-    client: httpx.AsyncClient, issuer: TestIssuer, world: World, clock: object, session: AsyncSession
+    client: httpx.AsyncClient,
+    issuer: TestIssuer,
+    world: World,
+    clock: object,
+    session: AsyncSession,
 ) -> None:
     family = await make_family(client, issuer)
     clock(LUNCH_BREAK)  # type: ignore[operator]
@@ -95,7 +125,10 @@ async def test_submitting_at_1300_on_a_nanning_day_is_refused_and_nothing_is_sto
     assert "08:30–12:30、14:30–22:00" in problem["errors"][0]["message"]
     assert "13:00" in problem["errors"][0]["message"]
     assert await count(session, Application, Application.child_id == family.child_id) == 0
-    assert await count(session, OutboxMessage, OutboxMessage.topic == "enrolment.verification.check") == 0
+    assert (
+        await count(session, OutboxMessage, OutboxMessage.topic == "enrolment.verification.check")
+        == 0
+    )
 
 
 async def test_the_last_day_has_its_own_hours_and_the_window_closes(
@@ -113,7 +146,11 @@ async def test_the_last_day_has_its_own_hours_and_the_window_closes(
 
 
 async def test_an_under_age_child_is_refused_naming_the_child(
-    client: httpx.AsyncClient, issuer: TestIssuer, world: World, clock: object, session: AsyncSession
+    client: httpx.AsyncClient,
+    issuer: TestIssuer,
+    world: World,
+    clock: object,
+    session: AsyncSession,
 ) -> None:
     family = await make_family(client, issuer, birth=date(2020, 9, 1))
 
@@ -122,7 +159,8 @@ async def test_an_under_age_child_is_refused_naming_the_child(
     assert response.status_code == 422
     error = response.json()["errors"][0]
     assert error["field"] == "body.child_id"
-    assert "2020-09-01" in error["message"] and "未满 6 周岁" in error["message"]
+    assert "2020-09-01" in error["message"]
+    assert "未满 6 周岁" in error["message"]
     assert await count(session, Application, Application.child_id == family.child_id) == 0
 
 
@@ -134,7 +172,11 @@ async def test_born_on_31_august_is_six_in_time(
 
 
 async def test_a_second_application_for_the_same_child_is_a_conflict_even_from_another_parent(
-    client: httpx.AsyncClient, issuer: TestIssuer, world: World, clock: object, session: AsyncSession
+    client: httpx.AsyncClient,
+    issuer: TestIssuer,
+    world: World,
+    clock: object,
+    session: AsyncSession,
 ) -> None:
     first = await make_family(client, issuer)
     assert (await submit(client, world, first)).status_code == 201
@@ -151,7 +193,9 @@ async def test_a_second_application_for_the_same_child_is_a_conflict_even_from_a
     assert await count(session, Application, Application.cycle_id == world.cycle_id) == 1
 
 
-async def test_missing_documents_are_named(client: httpx.AsyncClient, issuer: TestIssuer, world: World, clock: object) -> None:
+async def test_missing_documents_are_named(
+    client: httpx.AsyncClient, issuer: TestIssuer, world: World, clock: object
+) -> None:
     family = await make_family(client, issuer, documents=("hukou_book",))
 
     response = await submit(client, world, family)
@@ -160,7 +204,11 @@ async def test_missing_documents_are_named(client: httpx.AsyncClient, issuer: Te
     problem = response.json()
     assert problem["code"] == "enrolment.application.missing_documents"
     assert problem["errors"] == [
-        {"field": "documents", "message": "请上传：房屋所有权证或不动产权证书或购房合同", "type": "missing_document"}
+        {
+            "field": "documents",
+            "message": "请上传：房屋所有权证或不动产权证书或购房合同",
+            "type": "missing_document",
+        }
     ]
 
 
@@ -172,49 +220,87 @@ async def test_public_and_private_cannot_be_combined_and_private_is_one_school(
     assert both.status_code == 422
     assert both.json()["errors"][0]["field"] == "body.private_choices"
 
-    public_as_private = await submit(client, world, family, track="private", private_choices=[world.offerings[BINHU]])
+    public_as_private = await submit(
+        client, world, family, track="private", private_choices=[world.offerings[BINHU]]
+    )
     assert public_as_private.json()["errors"][0]["field"] == "body.private_choices.0"
 
-    private = await submit(client, world, family, track="private", private_choices=[world.offerings[PRIVATE]])
+    private = await submit(
+        client, world, family, track="private", private_choices=[world.offerings[PRIVATE]]
+    )
     assert private.status_code == 201, private.text
     assert private.json()["batch"]["code"] == "private_lottery"
     assert private.json()["catchment_school"]["school_code"] == BINHU  # 公民同招 fall-back
 
 
 async def test_draft_then_submit_then_withdraw_then_apply_again(
-    client: httpx.AsyncClient, issuer: TestIssuer, world: World, clock: object, session: AsyncSession
+    client: httpx.AsyncClient,
+    issuer: TestIssuer,
+    world: World,
+    clock: object,
+    session: AsyncSession,
 ) -> None:
     family = await make_family(client, issuer)
-    draft = await client.post("/v1/applications", json={"cycle_id": world.cycle_id, "child_id": family.child_id}, headers=family.headers)
+    draft = await client.post(
+        "/v1/applications",
+        json={"cycle_id": world.cycle_id, "child_id": family.child_id},
+        headers=family.headers,
+    )
     assert draft.status_code == 201
     assert draft.json()["status"] == "draft"
     application_id = draft.json()["id"]
 
-    submitted = await client.post(f"/v1/applications/{application_id}/submit", headers=family.headers)
+    submitted = await client.post(
+        f"/v1/applications/{application_id}/submit", headers=family.headers
+    )
     assert submitted.status_code == 200, submitted.text
     assert [e["to_status"] for e in submitted.json()["timeline"]] == ["draft", "submitted"]
 
-    withdrawn = await client.post(f"/v1/applications/{application_id}/withdraw", json={"reason": "搬家"}, headers=family.headers)
+    withdrawn = await client.post(
+        f"/v1/applications/{application_id}/withdraw",
+        json={"reason": "搬家"},
+        headers=family.headers,
+    )
     assert withdrawn.json()["status"] == "withdrawn"
     again = await submit(client, world, family)
     assert again.status_code == 201
 
-    status = await client.get(f"/v1/applications/{again.json()['id']}/status", headers=family.headers)
+    status = await client.get(
+        f"/v1/applications/{again.json()['id']}/status", headers=family.headers
+    )
     assert status.json()["status_text"] == "已提交，等待审核"
 
 
-async def test_facts_are_locked_while_under_review(client: httpx.AsyncClient, issuer: TestIssuer, world: World, clock: object) -> None:
+async def test_facts_are_locked_while_under_review(
+    client: httpx.AsyncClient, issuer: TestIssuer, world: World, clock: object
+) -> None:
     family = await make_family(client, issuer)
     await submit(client, world, family)
-    response = await client.put(f"/v1/children/{family.child_id}/facts", json=batch_one_facts(), headers=family.headers)
+    response = await client.put(
+        f"/v1/children/{family.child_id}/facts", json=batch_one_facts(), headers=family.headers
+    )
     assert response.status_code == 409
     assert response.json()["code"] == "enrolment.child.locked"
 
 
-async def test_verification_rows_start_pending(client: httpx.AsyncClient, issuer: TestIssuer, world: World, clock: object, session: AsyncSession) -> None:
+async def test_verification_rows_start_pending(
+    client: httpx.AsyncClient,
+    issuer: TestIssuer,
+    world: World,
+    clock: object,
+    session: AsyncSession,
+) -> None:
     family = await make_family(client, issuer)
     body = (await submit(client, world, family)).json()
-    outcomes = (await session.scalars(select(Verification.outcome).where(Verification.application_id == body["id"]))).all()
+    outcomes = (
+        await session.scalars(
+            select(Verification.outcome).where(Verification.application_id == body["id"])
+        )
+    ).all()
     assert sorted(o.value for o in outcomes) == ["pending", "pending"]
-    events = (await session.scalars(select(ApplicationEvent.to_status).where(ApplicationEvent.application_id == body["id"]))).all()
+    events = (
+        await session.scalars(
+            select(ApplicationEvent.to_status).where(ApplicationEvent.application_id == body["id"])
+        )
+    ).all()
     assert [e.value for e in events] == ["draft", "submitted"]

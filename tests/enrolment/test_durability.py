@@ -45,7 +45,11 @@ class Committed:
 
 @pytest.fixture
 async def committed(
-    database_url: str, redis_url: str, issuer: TestIssuer, engine: AsyncEngine, serve_app: Callable[..., Any]
+    database_url: str,
+    redis_url: str,
+    issuer: TestIssuer,
+    engine: AsyncEngine,
+    serve_app: Callable[..., Any],
 ) -> AsyncIterator[Callable[..., Any]]:
     contexts: list[Any] = []
 
@@ -98,15 +102,39 @@ async def test_a_hundred_concurrent_retries_create_one_application(
         *(client.post("/v1/applications", json=body, headers=headers) for _ in range(100))
     )
 
-    assert {response.status_code for response in responses} == {201}, {r.status_code: r.text for r in responses}
+    assert {response.status_code for response in responses} == {201}, {
+        r.status_code: r.text for r in responses
+    }
     assert len({response.json()["id"] for response in responses}) == 1
-    assert sum(response.headers.get("Idempotent-Replayed") == "true" for response in responses) == 99
+    assert (
+        sum(response.headers.get("Idempotent-Replayed") == "true" for response in responses) == 99
+    )
     application_id = uuid.UUID(responses[0].json()["id"])
     async with create_sessionmaker(engine)() as session:
-        assert await session.scalar(select(func.count()).select_from(Application).where(Application.child_id == uuid.UUID(family.child_id))) == 1
-        events = (await session.scalars(select(ApplicationEvent.to_status).where(ApplicationEvent.application_id == application_id))).all()
+        assert (
+            await session.scalar(
+                select(func.count())
+                .select_from(Application)
+                .where(Application.child_id == uuid.UUID(family.child_id))
+            )
+            == 1
+        )
+        events = (
+            await session.scalars(
+                select(ApplicationEvent.to_status).where(
+                    ApplicationEvent.application_id == application_id
+                )
+            )
+        ).all()
         assert [e.value for e in events] == ["draft", "submitted"]
-        checks = await session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.topic == "enrolment.verification.check", OutboxMessage.payload["application_id"].astext == str(application_id)))
+        checks = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.topic == "enrolment.verification.check",
+                OutboxMessage.payload["application_id"].astext == str(application_id),
+            )
+        )
         assert checks == 2
 
     # The same key with another body is refused, and creates nothing.
@@ -116,7 +144,12 @@ async def test_a_hundred_concurrent_retries_create_one_application(
 
 
 async def test_with_redis_down_submissions_succeed_and_verify_once_redis_is_back(
-    committed: Callable[..., Any], issuer: TestIssuer, engine: AsyncEngine, redis_url: str, database_url: str, agencysim_url: str
+    committed: Callable[..., Any],
+    issuer: TestIssuer,
+    engine: AsyncEngine,
+    redis_url: str,
+    database_url: str,
+    agencysim_url: str,
 ) -> None:
     client, _ = await committed(redis_url=DEAD_REDIS)
     ready = await client.get("/readyz")
@@ -124,9 +157,29 @@ async def test_with_redis_down_submissions_succeed_and_verify_once_redis_is_back
     world = await build_world(client, issuer)
     family = await make_family(client, issuer)
     async with httpx.AsyncClient() as sim:
-        await sim.post(f"{agencysim_url}/v1/sim/records", json={"hukou": [{"id_number": family.id_number, "name": "李小明", "address": {"district_code": "450103", "road": "民族大道", "house_number": "99号"}, "move_in_date": "2020-03-01"}]})
+        await sim.post(
+            f"{agencysim_url}/v1/sim/records",
+            json={
+                "hukou": [
+                    {
+                        "id_number": family.id_number,
+                        "name": "李小明",
+                        "address": {
+                            "district_code": "450103",
+                            "road": "民族大道",
+                            "house_number": "99号",
+                        },
+                        "move_in_date": "2020-03-01",
+                    }
+                ]
+            },
+        )
 
-    response = await client.post("/v1/applications", json={"cycle_id": world.cycle_id, "child_id": family.child_id, "submit": True}, headers=family.headers)
+    response = await client.post(
+        "/v1/applications",
+        json={"cycle_id": world.cycle_id, "child_id": family.child_id, "submit": True},
+        headers=family.headers,
+    )
 
     assert response.status_code == 201, response.text
     application_id = uuid.UUID(response.json()["id"])
@@ -134,14 +187,22 @@ async def test_with_redis_down_submissions_succeed_and_verify_once_redis_is_back
         assert (await session.get(Application, application_id)) is not None  # a 201 means committed
 
     # Redis is back: a real arq worker (burst) drains the outbox and asks the agencies.
-    settings = Settings(database_url=database_url, redis_url=redis_url, env="testing", agencysim_url=agencysim_url, agency_backoff_seconds=0.01)
+    settings = Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        env="testing",
+        agencysim_url=agencysim_url,
+        agency_backoff_seconds=0.01,
+    )
     worker_settings = make_worker_settings(settings)
     pool = await create_pool(redis_settings_from_url(redis_url))
     try:
         await pool.enqueue_job("enrolment.outbox.drain", _queue_name=worker_settings.queue_name)
     finally:
         await pool.aclose()
-    options = {name: value for name, value in vars(worker_settings).items() if not name.startswith("_")}
+    options = {
+        name: value for name, value in vars(worker_settings).items() if not name.startswith("_")
+    }
     options["cron_jobs"] = []
     worker = Worker(**options, burst=True, poll_delay=0.05)
     try:
@@ -150,7 +211,14 @@ async def test_with_redis_down_submissions_succeed_and_verify_once_redis_is_back
         await worker.close()
 
     async with create_sessionmaker(engine)() as session:
-        rows = {v.agency.value: v for v in (await session.scalars(select(Verification).where(Verification.application_id == application_id))).all()}
+        rows = {
+            v.agency.value: v
+            for v in (
+                await session.scalars(
+                    select(Verification).where(Verification.application_id == application_id)
+                )
+            ).all()
+        }
         assert rows["public_security"].outcome.value == "matched"
         # The simulator's registry has this certificate at 民族大道 100号, not 99号.
         assert rows["property_registry"].outcome.value == "mismatch"
@@ -159,7 +227,18 @@ async def test_with_redis_down_submissions_succeed_and_verify_once_redis_is_back
         assert application is not None
         assert application.verification_status.value == "complete"
         assert application.flags == ["property_mismatch"]
-        sent = await session.scalar(select(func.count()).select_from(Notification).where(Notification.application_id == application_id))
+        sent = await session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.application_id == application_id)
+        )
         assert sent == 1
-        left = await session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.processed_at.is_(None), OutboxMessage.payload["application_id"].astext == str(application_id)))
+        left = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.processed_at.is_(None),
+                OutboxMessage.payload["application_id"].astext == str(application_id),
+            )
+        )
         assert left == 0

@@ -13,8 +13,12 @@ from enrolment.privacy import PersonalDataVault, mask
 from enrolment.rules import BatchRule, Rule, decide, describe, holds, nanning_batches
 
 
-def vault(key_id: str = "k1", secret: str = "s1", previous: dict[str, str] | None = None) -> PersonalDataVault:
-    return PersonalDataVault(active_key_id=key_id, active_secret=secret, previous=previous, blind_index_secret="idx")
+def vault(
+    key_id: str = "k1", secret: str = "s1", previous: dict[str, str] | None = None
+) -> PersonalDataVault:
+    return PersonalDataVault(
+        active_key_id=key_id, active_secret=secret, previous=previous, blind_index_secret="idx"
+    )
 
 
 def test_numbers_are_encrypted_bound_to_purpose_and_indexed() -> None:
@@ -27,7 +31,9 @@ def test_numbers_are_encrypted_bound_to_purpose_and_indexed() -> None:
     assert vault().decrypt("child.id_number", first.cipher, "k1") == "45010320190506001X"
     with pytest.raises(InvalidTag):
         vault().decrypt("property.certificate", first.cipher, "k1")
-    assert vault().blind_index("property.certificate", "x") != vault().blind_index("child.id_number", "x")
+    assert vault().blind_index("property.certificate", "x") != vault().blind_index(
+        "child.id_number", "x"
+    )
 
 
 def test_rotation_keeps_old_rows_readable() -> None:
@@ -76,7 +82,8 @@ def test_sigv4_matches_the_aws_documented_example() -> None:
 
 def test_addresses_normalise_and_ranges_respect_parity() -> None:
     assert normalise_name(" 民族 大道 ") == "民族大道"
-    assert house_number("１２３号之一") == 123 and house_number("无") is None
+    assert house_number("１２３号之一") == 123
+    assert house_number("无") is None
     unit = Unit("u", "o", "450103", "民族大道", 10, 20, "even", None, road="民族大道")
     assert unit.matches_road("450103", "民族大道", 12)
     assert not unit.matches_road("450103", "民族大道", 13)
@@ -84,32 +91,70 @@ def test_addresses_normalise_and_ranges_respect_parity() -> None:
     assert not unit.matches_road("450103", "民族大道", None)
     assert unit.describe() == "民族大道 10–20号（双号）"
     donut = [[[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]], [[4, 4], [6, 4], [6, 6], [4, 6], [4, 4]]]
-    assert point_in_polygon(1, 1, donut) and not point_in_polygon(5, 5, donut) and not point_in_polygon(11, 5, donut)
+    assert point_in_polygon(1, 1, donut)
+    assert not point_in_polygon(5, 5, donut)
+    assert not point_in_polygon(11, 5, donut)
 
 
 def test_the_nanning_ladder_places_typical_families() -> None:
     batches = [BatchRule.model_validate(b) for b in nanning_batches()]
-    base = {"hukou_in_catchment": True, "property_in_catchment": True, "hukou_matches_property": True, "has_property": True,
-            "property_sole": True, "property_family_owned": True, "lives_at_property": True, "hukou_in_district": True,
-            "hukou_in_city": True, "migrant": False, "hukou_move_in_date": date(2020, 1, 1), "property_handover_date": date(2018, 1, 1),
-            "property_share": 1.0, "hukou_years": 6.6, "claims": []}
+    base = {
+        "hukou_in_catchment": True,
+        "property_in_catchment": True,
+        "hukou_matches_property": True,
+        "has_property": True,
+        "property_sole": True,
+        "property_family_owned": True,
+        "lives_at_property": True,
+        "hukou_in_district": True,
+        "hukou_in_city": True,
+        "migrant": False,
+        "hukou_move_in_date": date(2020, 1, 1),
+        "property_handover_date": date(2018, 1, 1),
+        "property_share": 1.0,
+        "hukou_years": 6.6,
+        "claims": [],
+    }
     assert decide(batches, base).batch.code == "hukou_property_sole"  # type: ignore[union-attr]
     elsewhere = {**base, "hukou_in_catchment": False, "hukou_matches_property": False}
     assert decide(batches, elsewhere).batch.code == "property_sole"  # type: ignore[union-attr]
-    no_home = {**base, "property_in_catchment": False, "has_property": False, "property_sole": False, "hukou_matches_property": False}
+    no_home = {
+        **base,
+        "property_in_catchment": False,
+        "has_property": False,
+        "property_sole": False,
+        "hukou_matches_property": False,
+    }
     assert decide(batches, no_home).batch.code == "hukou_no_property_1y"  # type: ignore[union-attr]
     new_hukou = {**no_home, "hukou_years": 0.4}
     decision = decide(batches, new_hukou)
-    assert decision is not None and decision.batch.code == "hukou_no_property_new"
+    assert decision is not None
+    assert decision.batch.code == "hukou_no_property_new"
     assert "户籍迁入年限（年）应不少于1（实际：0.4）" in decision.explanation[4]
-    migrant = {"migrant": True, "residence_permits_both": True, "has_residence_proof": True, "has_employment_proof": True, "social_insurance_months": 30, "claims": []}
+    migrant = {
+        "migrant": True,
+        "residence_permits_both": True,
+        "has_residence_proof": True,
+        "has_employment_proof": True,
+        "social_insurance_months": 30,
+        "claims": [],
+    }
     decision = decide(batches, migrant)
-    assert decision is not None and decision.batch.code == "migrant" and decision.key == (8.0, -30.0)
+    assert decision is not None
+    assert decision.batch.code == "migrant"
+    assert decision.key == (8.0, -30.0)
     assert decide(batches, {"migrant": True, "claims": []}).batch.code == "others"  # type: ignore[union-attr]
 
 
 def test_rules_read_lists_and_explain_themselves() -> None:
-    rule = Rule.model_validate({"any": [{"fact": "claims", "op": "contains", "value": "military"}, {"not": {"fact": "migrant"}}]})
+    rule = Rule.model_validate(
+        {
+            "any": [
+                {"fact": "claims", "op": "contains", "value": "military"},
+                {"not": {"fact": "migrant"}},
+            ]
+        }
+    )
     assert holds(rule, {"claims": ["military"], "migrant": True})
     assert not holds(rule, {"claims": [], "migrant": True})
     assert describe(rule, {"claims": [], "migrant": True}).startswith("以下条件均不满足")

@@ -33,7 +33,9 @@ def guarded_app(connection: AsyncConnection, created: list[dict[str, Any]]) -> F
                 await current.commit()
 
     @app.post("/things")
-    async def create(body: dict[str, Any], guard: IdempotencyKey, db: AsyncSession = Depends(session)) -> JSONResponse:  # noqa: B008
+    async def create(
+        body: dict[str, Any], guard: IdempotencyKey, db: AsyncSession = Depends(session)
+    ) -> JSONResponse:
         if (replay := await guard.replay(db, "parent:p1", IdempotencyRecord)) is not None:
             return replay
         if body.get("fail"):
@@ -46,15 +48,24 @@ def guarded_app(connection: AsyncConnection, created: list[dict[str, Any]]) -> F
 
 async def post(app: FastAPI, body: dict[str, Any], key: str | None) -> httpx.Response:
     headers = {"Idempotency-Key": key} if key else {}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
         return await client.post("/things", json=body, headers=headers)
 
 
 async def records(session: AsyncSession, key: str) -> int:
-    return int(await session.scalar(select(func.count()).select_from(IdempotencyRecord).where(IdempotencyRecord.key == key)) or 0)
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(IdempotencyRecord).where(IdempotencyRecord.key == key)
+        )
+        or 0
+    )
 
 
-async def test_same_key_same_body_replays(db_connection: AsyncConnection, session: AsyncSession) -> None:
+async def test_same_key_same_body_replays(
+    db_connection: AsyncConnection, session: AsyncSession
+) -> None:
     created: list[dict[str, Any]] = []
     app = guarded_app(db_connection, created)
     key = str(uuid.uuid4())
@@ -78,7 +89,9 @@ async def test_same_key_other_body_is_a_conflict(db_connection: AsyncConnection)
     assert len(created) == 1
 
 
-async def test_a_failed_request_releases_its_key(db_connection: AsyncConnection, session: AsyncSession) -> None:
+async def test_a_failed_request_releases_its_key(
+    db_connection: AsyncConnection, session: AsyncSession
+) -> None:
     created: list[dict[str, Any]] = []
     app = guarded_app(db_connection, created)
     key = str(uuid.uuid4())
@@ -89,7 +102,9 @@ async def test_a_failed_request_releases_its_key(db_connection: AsyncConnection,
     assert retried.status_code == 201
 
 
-async def test_without_a_key_nothing_is_recorded_and_bad_keys_are_refused(db_connection: AsyncConnection) -> None:
+async def test_without_a_key_nothing_is_recorded_and_bad_keys_are_refused(
+    db_connection: AsyncConnection,
+) -> None:
     created: list[dict[str, Any]] = []
     app = guarded_app(db_connection, created)
     await post(app, {"name": "a"}, None)

@@ -30,7 +30,9 @@ def _norm(value: Any) -> str | None:
 
 
 def _number(value: Any) -> int | None:
-    found = re.search(r"\d+", unicodedata.normalize("NFKC", str(value))) if value is not None else None
+    found = (
+        re.search(r"\d+", unicodedata.normalize("NFKC", str(value))) if value is not None else None
+    )
     return int(found.group()) if found else None
 
 
@@ -39,7 +41,9 @@ def same_place(registered: dict[str, Any] | None, declared: dict[str, Any] | Non
         return False
     if registered.get("district_code") != declared.get("district_code"):
         return False
-    if _norm(registered.get("estate")) and _norm(registered.get("estate")) == _norm(declared.get("estate")):
+    if _norm(registered.get("estate")) and _norm(registered.get("estate")) == _norm(
+        declared.get("estate")
+    ):
         return True
     return _norm(registered.get("road")) == _norm(declared.get("road")) and _number(
         registered.get("house_number")
@@ -88,7 +92,9 @@ class Fault(BaseModel):
     mode: Literal["fail", "slow", "ok"] = "fail"
     status: int = Field(default=503, ge=400, le=599)
     delay_ms: int = Field(default=0, ge=0, le=120_000)
-    count: int | None = Field(default=None, ge=1, description="Only the next N calls; None: until cleared.")
+    count: int | None = Field(
+        default=None, ge=1, description="Only the next N calls; None: until cleared."
+    )
 
 
 class HukouCheck(BaseModel):
@@ -117,7 +123,13 @@ class State:
     property: dict[str, PropertyRecord] = field(default_factory=dict)
     insurance: dict[str, int] = field(default_factory=dict)
     faults: dict[str, Fault] = field(default_factory=dict)
-    calls: dict[str, int] = field(default_factory=lambda: {"public_security": 0, "property_registry": 0, "social_insurance": 0})
+    calls: dict[str, int] = field(
+        default_factory=lambda: {
+            "public_security": 0,
+            "property_registry": 0,
+            "social_insurance": 0,
+        }
+    )
 
     def load(self, records: Records) -> None:
         for hukou in records.hukou:
@@ -186,10 +198,15 @@ def create_app() -> FastAPI:
         details = {
             "name_matches": body.name is None or body.name == record.name,
             "address_matches": same_place(record.address.model_dump(), body.hukou_address),
-            "move_in_date_matches": body.move_in_date is None or body.move_in_date == record.move_in_date,
+            "move_in_date_matches": body.move_in_date is None
+            or body.move_in_date == record.move_in_date,
             "registered_move_in_date": record.move_in_date,
         }
-        ok = details["name_matches"] and details["address_matches"] and details["move_in_date_matches"]
+        ok = (
+            details["name_matches"]
+            and details["address_matches"]
+            and details["move_in_date_matches"]
+        )
         return JSONResponse({"outcome": "matched" if ok else "mismatch", "details": details})
 
     @agencies.post("/property-registry/title-checks", summary="不动产登记核验")
@@ -203,7 +220,8 @@ def create_app() -> FastAPI:
             "address_matches": same_place(record.address.model_dump(), body.address),
             "sole_matches": body.sole is None or body.sole == record.sole,
             "share_matches": body.share is None or abs(body.share - record.share) < 1e-6,
-            "handover_date_matches": body.handover_date is None or body.handover_date == record.handover_date,
+            "handover_date_matches": body.handover_date is None
+            or body.handover_date == record.handover_date,
             "registered_handover_date": record.handover_date,
         }
         ok = all(value for key, value in details.items() if key.endswith("_matches"))
@@ -219,14 +237,23 @@ def create_app() -> FastAPI:
             return JSONResponse({"outcome": "not_found"}, status_code=404)
         best = max(known)
         ok = body.declared_months is None or best >= body.declared_months
-        return JSONResponse({"outcome": "matched" if ok else "mismatch", "details": {"months": best, "declared_months": body.declared_months}})
+        return JSONResponse(
+            {
+                "outcome": "matched" if ok else "mismatch",
+                "details": {"months": best, "declared_months": body.declared_months},
+            }
+        )
 
     control = APIRouter(prefix="/v1/sim", tags=["simulator control"])
 
     @control.post("/records", summary="Add demo records")
     async def add_records(body: Records) -> dict[str, int]:
         state.load(body)
-        return {"hukou": len(state.hukou), "property": len(state.property), "insurance": len(state.insurance)}
+        return {
+            "hukou": len(state.hukou),
+            "property": len(state.property),
+            "insurance": len(state.insurance),
+        }
 
     @control.post("/faults", summary="Make an agency fail or be slow")
     async def add_fault(body: Fault) -> dict[str, Any]:

@@ -12,12 +12,24 @@ from shared.app import build_app
 from shared.auth import KeySet
 
 TAGS = [
-    {"name": "public", "description": "Published cycles, schools and catchment look-up; no sign-in."},
-    {"name": "cycles", "description": "Cycles, offerings and catchments (city and district staff)."},
+    {
+        "name": "public",
+        "description": "Published cycles, schools and catchment look-up; no sign-in.",
+    },
+    {
+        "name": "cycles",
+        "description": "Cycles, offerings and catchments (city and district staff).",
+    },
     {"name": "families", "description": "A parent's children, family facts and documents."},
-    {"name": "applications", "description": "A parent's applications: draft, submit, withdraw, status."},
+    {
+        "name": "applications",
+        "description": "A parent's applications: draft, submit, withdraw, status.",
+    },
     {"name": "review", "description": "Review queues and decisions (school and district staff)."},
-    {"name": "stats", "description": "Statistics for supervision and other agencies (client scopes)."},
+    {
+        "name": "stats",
+        "description": "Statistics for supervision and other agencies (client scopes).",
+    },
 ]
 
 

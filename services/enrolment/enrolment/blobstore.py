@@ -150,7 +150,9 @@ class S3BlobStore:
     def _url(self, key: str) -> httpx.URL:
         return httpx.URL(f"{self.endpoint}/{self.bucket}/{key}")
 
-    async def _send(self, method: str, key: str, payload: bytes, extra: dict[str, str]) -> httpx.Response:
+    async def _send(
+        self, method: str, key: str, payload: bytes, extra: dict[str, str]
+    ) -> httpx.Response:
         url = self._url(key)
         headers = sigv4_headers(
             method=method,

@@ -36,7 +36,9 @@ class ApplicationNotFound(NotFound):
 
 class CycleConflict(Conflict):
     code = "enrolment.cycle.conflict"
-    title = Text("招生周期已存在或状态不允许此操作", "The cycle exists already or its state forbids this")
+    title = Text(
+        "招生周期已存在或状态不允许此操作", "The cycle exists already or its state forbids this"
+    )
 
 
 class OfferingConflict(Conflict):
@@ -59,7 +61,9 @@ class FactsLocked(Conflict):
 
 class DuplicateApplication(Conflict):
     code = "enrolment.application.duplicate"
-    title = Text("该儿童在本招生周期已有报名", "This child already has an application in this cycle")
+    title = Text(
+        "该儿童在本招生周期已有报名", "This child already has an application in this cycle"
+    )
 
     @classmethod
     def for_child(cls) -> "DuplicateApplication":
@@ -96,4 +100,6 @@ class NotEligible(InvalidInput):
 
 class PersonalDataForbidden(Forbidden):
     code = "enrolment.personal_data.forbidden"
-    title = Text("查看完整证件号码需要单独授权", "Reading full ID numbers needs a separate permission")
+    title = Text(
+        "查看完整证件号码需要单独授权", "Reading full ID numbers needs a separate permission"
+    )

@@ -32,7 +32,11 @@ def check_character(first17: str) -> str:
 
 def parse(raw: str, *, today: date | None = None) -> ResidentId:
     number = "".join(raw.split()).upper()
-    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if (
+        len(number) != 18
+        or not number[:17].isdigit()
+        or not (number[17].isdigit() or number[17] == "X")
+    ):
         raise IdNumberError(
             "身份证号应为18位：前17位为数字，最后一位为数字或X",
             "An ID number has 18 characters: 17 digits, then a digit or X",

@@ -169,7 +169,7 @@ class Cycle(UUIDPrimaryKey, Timestamps, Base):
     """One year × stage × district scope (a None district is city-wide)."""
 
     __tablename__ = "cycle"
-    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - server timestamps come back with RETURNING
+    __mapper_args__ = {"eager_defaults": True}
 
     year: Mapped[int] = mapped_column(Integer)
     stage: Mapped[Stage] = mapped_column(_enum(Stage, 20))
@@ -218,7 +218,7 @@ class Offering(UUIDPrimaryKey, Timestamps, Base):
     """A school's places in a cycle. School identity is the directory's 学校标识码."""
 
     __tablename__ = "offering"
-    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - server timestamps come back with RETURNING
+    __mapper_args__ = {"eager_defaults": True}
 
     cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"))
     school_code: Mapped[str] = mapped_column(String(20))
@@ -263,7 +263,7 @@ class CatchmentUnit(UUIDPrimaryKey, Base):
 
 class Child(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "child"
-    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - server timestamps come back with RETURNING
+    __mapper_args__ = {"eager_defaults": True}
 
     parent_subject: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(50))
@@ -284,7 +284,7 @@ class FamilyFacts(Timestamps, Base):
     """What a family declares about a child: 户籍, property, 随迁子女 proofs, policy claims."""
 
     __tablename__ = "family_facts"
-    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - server timestamps come back with RETURNING
+    __mapper_args__ = {"eager_defaults": True}
 
     child_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("child.id", ondelete="CASCADE"), primary_key=True
@@ -322,7 +322,7 @@ class FamilyFacts(Timestamps, Base):
 
 class Guardian(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "guardian"
-    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - server timestamps come back with RETURNING
+    __mapper_args__ = {"eager_defaults": True}
 
     child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, server_default=text("0"))
@@ -360,7 +360,7 @@ class Document(UUIDPrimaryKey, Base):
 
 class Application(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "application"
-    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - server timestamps come back with RETURNING
+    __mapper_args__ = {"eager_defaults": True}
 
     cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"))
     child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))

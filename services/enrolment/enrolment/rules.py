@@ -41,17 +41,23 @@ class FactSpec:
 FACTS: dict[str, FactSpec] = {
     "hukou_in_catchment": FactSpec("bool", "户籍在该校招生地段内", "户籍不在该校招生地段内"),
     "property_in_catchment": FactSpec("bool", "房产在该校招生地段内", "房产不在该校招生地段内"),
-    "hukou_matches_property": FactSpec("bool", "户籍地址与房产地址一致（房户一致）", "户籍地址与房产地址不一致"),
+    "hukou_matches_property": FactSpec(
+        "bool", "户籍地址与房产地址一致（房户一致）", "户籍地址与房产地址不一致"
+    ),
     "has_property": FactSpec("bool", "家庭有房产", "家庭无房产"),
     "property_sole": FactSpec("bool", "房产为独有产权", "房产不是独有产权"),
-    "property_family_owned": FactSpec("bool", "房产为父母或儿童本人所有", "房产不属于父母或儿童本人"),
+    "property_family_owned": FactSpec(
+        "bool", "房产为父母或儿童本人所有", "房产不属于父母或儿童本人"
+    ),
     "lives_at_property": FactSpec("bool", "在该房产实际居住", "未在该房产实际居住"),
     "hukou_in_district": FactSpec("bool", "户籍在本区", "户籍不在本区"),
     "hukou_in_city": FactSpec("bool", "户籍在南宁市", "户籍不在南宁市"),
     "property_in_district": FactSpec("bool", "房产在本区", "房产不在本区"),
     "three_generations": FactSpec("bool", "三代同堂（随祖辈户籍居住）", "不属于三代同堂"),
     "migrant": FactSpec("bool", "随迁子女（非南宁户籍）", "不是随迁子女"),
-    "residence_permits_both": FactSpec("bool", "父母双方持有本区居住证", "父母双方未都持有本区有效居住证"),
+    "residence_permits_both": FactSpec(
+        "bool", "父母双方持有本区居住证", "父母双方未都持有本区有效居住证"
+    ),
     "has_residence_proof": FactSpec("bool", "有合法稳定住所证明", "缺少住所证明"),
     "has_employment_proof": FactSpec("bool", "有就业或纳税证明", "缺少就业证明"),
     "property_share": FactSpec("number", "家庭产权份额"),
@@ -62,7 +68,15 @@ FACTS: dict[str, FactSpec] = {
     "claims": FactSpec("list", "政策性照顾类别"),
 }
 
-OPERATORS = {"eq": "为", "ne": "不为", "gt": "大于", "ge": "不少于", "lt": "小于", "le": "不超过", "contains": "包含"}
+OPERATORS = {
+    "eq": "为",
+    "ne": "不为",
+    "gt": "大于",
+    "ge": "不少于",
+    "lt": "小于",
+    "le": "不超过",
+    "contains": "包含",
+}
 
 
 class Rule(BaseModel):
@@ -82,7 +96,12 @@ class Rule(BaseModel):
 
     @model_validator(mode="after")
     def _one_form(self) -> "Rule":
-        forms = [self.all is not None, self.any is not None, self.not_ is not None, self.fact is not None]
+        forms = [
+            self.all is not None,
+            self.any is not None,
+            self.not_ is not None,
+            self.fact is not None,
+        ]
         if sum(forms) != 1:
             raise ValueError("a rule is exactly one of all / any / not / fact")
         if self.fact is not None:
@@ -122,7 +141,9 @@ class BatchRule(BaseModel):
 
     code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
     name: str = Field(min_length=1, max_length=100)
-    reason: str = Field(min_length=1, max_length=300, description="Shown to the family, plain Chinese.")
+    reason: str = Field(
+        min_length=1, max_length=300, description="Shown to the family, plain Chinese."
+    )
     rule: Rule
     order: list[OrderKey] = Field(default_factory=list, max_length=5)
     required_documents: list[list[str]] = Field(
@@ -222,7 +243,10 @@ def decide(batches: Sequence[BatchRule], facts: Mapping[str, Any]) -> BatchDecis
     explanation: list[str] = []
     for position, batch in enumerate(batches, start=1):
         if holds(batch.rule, facts):
-            key = (float(position), *(_key_part(facts.get(o.fact), o.direction) for o in batch.order))
+            key = (
+                float(position),
+                *(_key_part(facts.get(o.fact), o.direction) for o in batch.order),
+            )
             return BatchDecision(position, batch, key, explanation)
         explanation.append(f"未进入「{batch.name}」：{describe(batch.rule, facts)}")
     return None
@@ -250,7 +274,16 @@ def nanning_batches() -> list[dict[str, Any]]:
             "code": "hukou_property_sole",
             "name": "第一批次：房户一致（独有产权）",
             "reason": "户籍与房产均在学区内，房产为独有产权，按户籍迁入时间排序",
-            "rule": {"all": [_fact("hukou_in_catchment"), _fact("property_in_catchment"), _fact("hukou_matches_property"), _fact("property_sole"), _fact("property_family_owned"), _fact("lives_at_property")]},
+            "rule": {
+                "all": [
+                    _fact("hukou_in_catchment"),
+                    _fact("property_in_catchment"),
+                    _fact("hukou_matches_property"),
+                    _fact("property_sole"),
+                    _fact("property_family_owned"),
+                    _fact("lives_at_property"),
+                ]
+            },
             "order": [{"fact": "hukou_move_in_date"}],
             "required_documents": [HUKOU, PROPERTY],
         },
@@ -258,7 +291,14 @@ def nanning_batches() -> list[dict[str, Any]]:
             "code": "property_sole",
             "name": "第二批次：学区内独有产权，户籍在本区其他地址",
             "reason": "房产在学区内且为独有产权，户籍在本区但不在该房产，按房产交付时间排序",
-            "rule": {"all": [_fact("property_in_catchment"), _fact("property_sole"), _fact("property_family_owned"), _fact("hukou_in_district")]},
+            "rule": {
+                "all": [
+                    _fact("property_in_catchment"),
+                    _fact("property_sole"),
+                    _fact("property_family_owned"),
+                    _fact("hukou_in_district"),
+                ]
+            },
             "order": [{"fact": "property_handover_date"}],
             "required_documents": [HUKOU, PROPERTY],
         },
@@ -266,8 +306,17 @@ def nanning_batches() -> list[dict[str, Any]]:
             "code": "property_shared",
             "name": "第三批次：学区内共有产权",
             "reason": "房产在学区内但为共有产权，按家庭产权份额从高到低排序，份额相同按房产交付时间排序",
-            "rule": {"all": [_fact("property_in_catchment"), {"not": _fact("property_sole")}, _fact("hukou_in_district")]},
-            "order": [{"fact": "property_share", "direction": "desc"}, {"fact": "property_handover_date"}],
+            "rule": {
+                "all": [
+                    _fact("property_in_catchment"),
+                    {"not": _fact("property_sole")},
+                    _fact("hukou_in_district"),
+                ]
+            },
+            "order": [
+                {"fact": "property_share", "direction": "desc"},
+                {"fact": "property_handover_date"},
+            ],
             "required_documents": [HUKOU, PROPERTY],
         },
         {
@@ -282,7 +331,13 @@ def nanning_batches() -> list[dict[str, Any]]:
             "code": "hukou_no_property_1y",
             "name": "第五批次：有户无房（户籍满一年）",
             "reason": "户籍在学区内满一年，家庭在学区内无房产，按户籍迁入时间排序",
-            "rule": {"all": [_fact("hukou_in_catchment"), {"not": _fact("property_in_catchment")}, _fact("hukou_years", "ge", 1)]},
+            "rule": {
+                "all": [
+                    _fact("hukou_in_catchment"),
+                    {"not": _fact("property_in_catchment")},
+                    _fact("hukou_years", "ge", 1),
+                ]
+            },
             "order": [{"fact": "hukou_move_in_date"}],
             "required_documents": [HUKOU],
         },
@@ -290,7 +345,13 @@ def nanning_batches() -> list[dict[str, Any]]:
             "code": "other_district_owner",
             "name": "第六批次：外区户籍，本区学区内有房",
             "reason": "房产在学区内，户籍在南宁市其他城区，按房产交付时间排序",
-            "rule": {"all": [_fact("property_in_catchment"), _fact("hukou_in_city"), {"not": _fact("hukou_in_district")}]},
+            "rule": {
+                "all": [
+                    _fact("property_in_catchment"),
+                    _fact("hukou_in_city"),
+                    {"not": _fact("hukou_in_district")},
+                ]
+            },
             "order": [{"fact": "property_handover_date"}],
             "required_documents": [HUKOU, PROPERTY],
         },
@@ -306,9 +367,21 @@ def nanning_batches() -> list[dict[str, Any]]:
             "code": "migrant",
             "name": "随迁子女",
             "reason": "随迁子女，父母持本区居住证并有住所和就业证明，由教育局按居住证相对就近统筹安排，按社保缴纳月数排序",
-            "rule": {"all": [_fact("migrant"), _fact("residence_permits_both"), _fact("has_residence_proof"), _fact("has_employment_proof")]},
+            "rule": {
+                "all": [
+                    _fact("migrant"),
+                    _fact("residence_permits_both"),
+                    _fact("has_residence_proof"),
+                    _fact("has_employment_proof"),
+                ]
+            },
             "order": [{"fact": "social_insurance_months", "direction": "desc"}],
-            "required_documents": [HUKOU, ["residence_permit"], [*PROPERTY, "rental_contract"], ["labour_contract", "tax_record", "business_licence"]],
+            "required_documents": [
+                HUKOU,
+                ["residence_permit"],
+                [*PROPERTY, "rental_contract"],
+                ["labour_contract", "tax_record", "business_licence"],
+            ],
         },
         {
             "code": "others",

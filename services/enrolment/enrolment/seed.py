@@ -98,7 +98,10 @@ async def load_demo_enrolment(session: AsyncSession, schools: Iterable[DemoSchoo
                 registration_closes_at=demo.closes,
                 daily_hours=NANNING_HOURS,
                 daily_hours_overrides={
-                    "2026-07-07": [{"start": "08:30", "end": "12:30"}, {"start": "14:30", "end": "17:30"}]
+                    "2026-07-07": [
+                        {"start": "08:30", "end": "12:30"},
+                        {"start": "14:30", "end": "17:30"},
+                    ]
                 },
                 review_closes_at=None,
                 age_min_years=6,
@@ -116,7 +119,9 @@ async def load_demo_enrolment(session: AsyncSession, schools: Iterable[DemoSchoo
             written += 1
         for school in by_district.get(demo.district_code, []):
             offering = await session.scalar(
-                select(Offering).where(Offering.cycle_id == cycle.id, Offering.school_code == school.code)
+                select(Offering).where(
+                    Offering.cycle_id == cycle.id, Offering.school_code == school.code
+                )
             )
             if offering is not None:
                 continue
@@ -135,7 +140,7 @@ async def load_demo_enrolment(session: AsyncSession, schools: Iterable[DemoSchoo
             written += 1
             if private:
                 continue  # private schools recruit district-wide, without a catchment
-            units = []
+            units: list[tuple[str, int | None, int | None, Parity]] = []
             if (road := _road(school.address)) is not None:
                 units.append((road, None, None, Parity.all))
             units += EXTRA_UNITS.get(school.code, [])

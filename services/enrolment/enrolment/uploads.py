@@ -17,7 +17,8 @@ def refuse_oversized_request(request: Request, limit: int, field: str = "body.fi
 
 def too_large(limit: int, field: str) -> PayloadTooLarge:
     message = Text(
-        f"文件不能超过 {limit // (1024 * 1024)} MB", f"The file must not exceed {limit // (1024 * 1024)} MB"
+        f"文件不能超过 {limit // (1024 * 1024)} MB",
+        f"The file must not exceed {limit // (1024 * 1024)} MB",
     )
     error = PayloadTooLarge(message)
     error.errors = [InvalidInput.for_field(field, message, "too_large").errors[0]]  # type: ignore[index]

@@ -23,7 +23,9 @@ async def load_demo_data(database_url: str) -> None:
     from enrolment.seed import DemoSchool, load_demo_enrolment
 
     demo_schools = [
-        DemoSchool(school.code, school.name, district, school.stages, school.ownership, school.address)
+        DemoSchool(
+            school.code, school.name, district, school.stages, school.ownership, school.address
+        )
         for district, schools in SCHOOLS.items()
         for school in schools
     ]

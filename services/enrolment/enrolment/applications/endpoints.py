@@ -1,5 +1,6 @@
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -35,7 +36,9 @@ router = APIRouter(prefix="/applications", tags=["applications"])
 
 
 async def application_read(
-    session: AsyncSession, application: Application, events: Sequence[ApplicationEvent] | None = None
+    session: AsyncSession,
+    application: Application,
+    events: Sequence[ApplicationEvent] | None = None,
 ) -> ApplicationRead:
     catchment = None
     if application.catchment_offering_id is not None:
@@ -77,7 +80,7 @@ async def application_read(
     )
 
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     404: CycleNotFound.openapi_response(),
     409: DuplicateApplication.openapi_response(),
 }
@@ -99,7 +102,9 @@ async def create_application(
     now: Now,
     idempotency: IdempotencyKey,
 ) -> JSONResponse:
-    if (replay := await idempotency.replay(session, principal.subject, IdempotencyRecord)) is not None:
+    if (
+        replay := await idempotency.replay(session, principal.subject, IdempotencyRecord)
+    ) is not None:
         return replay
     application = await service.create(session, snapshots, principal, body, now)
     await session.flush()
@@ -151,7 +156,10 @@ async def get_status(
     "/{application_id}",
     summary="Change a draft's (or returned application's) track and choices",
     response_model=ApplicationRead,
-    responses={404: ApplicationNotFound.openapi_response(), 409: InvalidTransition.openapi_response()},
+    responses={
+        404: ApplicationNotFound.openapi_response(),
+        409: InvalidTransition.openapi_response(),
+    },
 )
 async def update_application(
     application_id: uuid.UUID,
@@ -183,13 +191,19 @@ async def submit_application(
     now: Now,
     idempotency: IdempotencyKey,
 ) -> JSONResponse:
-    if (replay := await idempotency.replay(session, principal.subject, IdempotencyRecord)) is not None:
+    if (
+        replay := await idempotency.replay(session, principal.subject, IdempotencyRecord)
+    ) is not None:
         return replay
     application = await service.owned(session, principal, application_id, lock=True)
-    await service.submit(session, snapshots, principal, application, now, client_ip=client_ip(request))
+    await service.submit(
+        session, snapshots, principal, application, now, client_ip=client_ip(request)
+    )
     await session.flush()
     events = await ApplicationRepository(session).timeline(application.id)
-    return await idempotency.store(session, await application_read(session, application, events), status_code=200)
+    return await idempotency.store(
+        session, await application_read(session, application, events), status_code=200
+    )
 
 
 @router.post(
@@ -210,8 +224,14 @@ async def withdraw_application(
     now: Now,
     idempotency: IdempotencyKey,
 ) -> JSONResponse:
-    if (replay := await idempotency.replay(session, principal.subject, IdempotencyRecord)) is not None:
+    if (
+        replay := await idempotency.replay(session, principal.subject, IdempotencyRecord)
+    ) is not None:
         return replay
-    application = await service.withdraw(session, principal, application_id, snapshots, now, body.reason)
+    application = await service.withdraw(
+        session, principal, application_id, snapshots, now, body.reason
+    )
     await session.flush()
-    return await idempotency.store(session, await application_read(session, application), status_code=200)
+    return await idempotency.store(
+        session, await application_read(session, application), status_code=200
+    )

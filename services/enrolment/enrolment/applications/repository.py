@@ -10,7 +10,9 @@ from shared.repository import Repository
 class ApplicationRepository(Repository[Application]):
     model = Application
 
-    async def owned(self, parent_subject: str, application_id: uuid.UUID, *, lock: bool = False) -> Application | None:
+    async def owned(
+        self, parent_subject: str, application_id: uuid.UUID, *, lock: bool = False
+    ) -> Application | None:
         statement = select(Application).where(
             Application.id == application_id, Application.parent_subject == parent_subject
         )

@@ -12,7 +12,9 @@ class ApplicationCreate(BaseModel):
 
     cycle_id: uuid.UUID
     child_id: uuid.UUID
-    track: Track = Field(default=Track.public, description="public (catchment school) or private (民办)")
+    track: Track = Field(
+        default=Track.public, description="public (catchment school) or private (民办)"
+    )
     private_choices: list[uuid.UUID] = Field(
         default_factory=list, max_length=5, description="Offering ids, most wanted first."
     )

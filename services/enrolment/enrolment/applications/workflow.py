@@ -10,7 +10,13 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrolment.errors import InvalidTransition
-from enrolment.models import Application, ApplicationEvent, ApplicationStatus, AuditLog, OutboxMessage
+from enrolment.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    AuditLog,
+    OutboxMessage,
+)
 from shared import audit
 from shared.auth import Principal
 from shared.i18n import Text
@@ -60,7 +66,9 @@ NOTIFY: dict[ApplicationStatus, str] = {
 
 NOTIFICATION_TOPIC = "enrolment.notification.sms"
 # Withdrawing, confirming and declining stay possible until these.
-WITHDRAWABLE = frozenset({S.draft, S.submitted, S.under_review, S.returned, S.resubmitted, S.verified})
+WITHDRAWABLE = frozenset(
+    {S.draft, S.submitted, S.under_review, S.returned, S.resubmitted, S.verified}
+)
 
 
 def can(application: Application, target: ApplicationStatus) -> bool:

@@ -86,7 +86,9 @@ async def update_cycle(
     response_model=CycleRead,
     responses={404: CycleNotFound.openapi_response(), 409: CycleConflict.openapi_response()},
 )
-async def publish_cycle(cycle_id: uuid.UUID, session: DbSession, principal: CycleManager) -> CycleRead:
+async def publish_cycle(
+    cycle_id: uuid.UUID, session: DbSession, principal: CycleManager
+) -> CycleRead:
     return CycleRead.model_validate(await service.publish(session, principal, cycle_id))
 
 
@@ -180,7 +182,9 @@ async def list_catchment_units(
 ) -> list[CatchmentUnitRead]:
     offering = await service.get_offering(session, offering_id)
     await service.get_visible(session, principal, offering.cycle_id)
-    return [CatchmentUnitRead.model_validate(unit) for unit in await service.units(session, offering.id)]
+    return [
+        CatchmentUnitRead.model_validate(unit) for unit in await service.units(session, offering.id)
+    ]
 
 
 @router.delete(
@@ -211,7 +215,9 @@ async def import_offerings(
     session: DbSession,
     principal: CycleManager,
     settings: AppSettings,
-    file: Annotated[UploadFile, File(description="xlsx with sheets `offerings` and/or `catchments`")],
+    file: Annotated[
+        UploadFile, File(description="xlsx with sheets `offerings` and/or `catchments`")
+    ],
     dry_run: Annotated[bool, Query(description="Validate and report without storing.")] = False,
 ) -> ImportReport:
     refuse_oversized_request(request, settings.import_max_bytes)

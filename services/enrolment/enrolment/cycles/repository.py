@@ -64,7 +64,9 @@ class OfferingRepository(Repository[Offering]):
 
     async def by_school(self, cycle_id: uuid.UUID, school_code: str) -> Offering | None:
         return await self.get_one_or_none(
-            select(Offering).where(Offering.cycle_id == cycle_id, Offering.school_code == school_code)
+            select(Offering).where(
+                Offering.cycle_id == cycle_id, Offering.school_code == school_code
+            )
         )
 
     async def by_schools(self, cycle_id: uuid.UUID, codes: Sequence[str]) -> dict[str, Offering]:
@@ -96,9 +98,7 @@ class OfferingRepository(Repository[Offering]):
         def key_values(item: Offering) -> list[Any]:
             return [item.school_code]
 
-        return await self.paginate(
-            statement, params, [SortKey(Offering.school_code)], key_values
-        )
+        return await self.paginate(statement, params, [SortKey(Offering.school_code)], key_values)
 
     async def with_polygons(self, cycle_id: uuid.UUID) -> Sequence[Offering]:
         return await self.get_all(

@@ -157,7 +157,12 @@ class CycleFilters(BaseModel):
     district_code: DistrictCode | None = None
 
 
-Polygon = list[Annotated[list[Annotated[list[float], Field(min_length=2, max_length=2)]], Field(min_length=4, max_length=2000)]]
+Polygon = list[
+    Annotated[
+        list[Annotated[list[float], Field(min_length=2, max_length=2)]],
+        Field(min_length=4, max_length=2000),
+    ]
+]
 
 
 def check_polygon(value: Polygon | None) -> Polygon | None:
@@ -281,7 +286,9 @@ class CatchmentMatch(BaseModel):
     school_name: str
     ownership: Ownership
     matched_by: str = Field(description="estate, road or polygon")
-    rule: str = Field(description="The unit that matched, as published: e.g. 民族大道 100–200号（双号）")
+    rule: str = Field(
+        description="The unit that matched, as published: e.g. 民族大道 100–200号（双号）"
+    )
 
 
 class CatchmentLookup(BaseModel):

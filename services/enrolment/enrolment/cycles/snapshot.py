@@ -79,23 +79,46 @@ class CycleSnapshot:
             return matches
         if address.lng is not None and address.lat is not None:
             for offering in self.offerings.values():
-                if offering.polygon and point_in_polygon(address.lng, address.lat, offering.polygon):
-                    matches.append(self._match(str(offering.id), "polygon", "位于学校服务片区范围图内"))
+                if offering.polygon and point_in_polygon(
+                    address.lng, address.lat, offering.polygon
+                ):
+                    matches.append(
+                        self._match(str(offering.id), "polygon", "位于学校服务片区范围图内")
+                    )
         return matches
 
 
 async def load_snapshot(session: AsyncSession, cycle: Cycle) -> CycleSnapshot:
     offerings = {
-        row.id: OfferingInfo(row.id, row.school_code, row.school_name, row.district_code, row.ownership, row.seats, row.polygon)
-        for row in (await session.scalars(select(Offering).where(Offering.cycle_id == cycle.id))).all()
+        row.id: OfferingInfo(
+            row.id,
+            row.school_code,
+            row.school_name,
+            row.district_code,
+            row.ownership,
+            row.seats,
+            row.polygon,
+        )
+        for row in (
+            await session.scalars(select(Offering).where(Offering.cycle_id == cycle.id))
+        ).all()
     }
     snapshot = CycleSnapshot(
         cycle=cycle,
         batches=[BatchRule.model_validate(batch) for batch in cycle.batches],
         offerings=offerings,
     )
-    units = (await session.scalars(select(CatchmentUnit).where(CatchmentUnit.cycle_id == cycle.id).order_by(CatchmentUnit.id))).all()
-    for row in sorted(units, key=lambda u: offerings[u.offering_id].school_code if u.offering_id in offerings else ""):
+    units = (
+        await session.scalars(
+            select(CatchmentUnit)
+            .where(CatchmentUnit.cycle_id == cycle.id)
+            .order_by(CatchmentUnit.id)
+        )
+    ).all()
+    for row in sorted(
+        units,
+        key=lambda u: offerings[u.offering_id].school_code if u.offering_id in offerings else "",
+    ):
         unit = Unit(
             id=str(row.id),
             offering_id=str(row.offering_id),

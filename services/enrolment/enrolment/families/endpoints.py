@@ -1,5 +1,6 @@
 import hashlib
 import uuid
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Header, Request, Response, UploadFile
@@ -32,15 +33,27 @@ from shared.idempotency import (
 router = APIRouter(tags=["families"])
 
 
-def facts_read(facts: FamilyFacts | None, guardians: list[Guardian] | tuple[Guardian, ...] | object) -> FactsRead:
-    guardian_items = [GuardianRead.model_validate(g) for g in guardians]  # type: ignore[attr-defined]
+def facts_read(facts: FamilyFacts | None, guardians: Sequence[Guardian]) -> FactsRead:
+    guardian_items = [GuardianRead.model_validate(g) for g in guardians]
     if facts is None:
         return FactsRead(
-            hukou_address=None, hukou_move_in_date=None, three_generations=False, has_property=False,
-            property_address=None, property_certificate_masked=None, property_ownership=None,
-            property_share=None, property_owner=None, property_handover_date=None,
-            lives_at_property=False, residence_address=None, residence_proof=None,
-            employment_proof=None, social_insurance_months=None, claims=[], guardians=guardian_items,
+            hukou_address=None,
+            hukou_move_in_date=None,
+            three_generations=False,
+            has_property=False,
+            property_address=None,
+            property_certificate_masked=None,
+            property_ownership=None,
+            property_share=None,
+            property_owner=None,
+            property_handover_date=None,
+            lives_at_property=False,
+            residence_address=None,
+            residence_proof=None,
+            employment_proof=None,
+            social_insurance_months=None,
+            claims=[],
+            guardians=guardian_items,
         )
     read = FactsRead.model_validate(facts)
     read.guardians = guardian_items
@@ -55,11 +68,20 @@ def facts_read(facts: FamilyFacts | None, guardians: list[Guardian] | tuple[Guar
     responses={409: ChildConflict.openapi_response()},
 )
 async def add_child(
-    body: ChildCreate, session: DbSession, principal: Parent, vault: Vault, now: Now, idempotency: IdempotencyKey
+    body: ChildCreate,
+    session: DbSession,
+    principal: Parent,
+    vault: Vault,
+    now: Now,
+    idempotency: IdempotencyKey,
 ) -> JSONResponse:
-    if (replay := await idempotency.replay(session, principal.subject, IdempotencyRecord)) is not None:
+    if (
+        replay := await idempotency.replay(session, principal.subject, IdempotencyRecord)
+    ) is not None:
         return replay
-    child = await service.add_child(session, principal, vault, body, now.astimezone(SHANGHAI).date())
+    child = await service.add_child(
+        session, principal, vault, body, now.astimezone(SHANGHAI).date()
+    )
     return await idempotency.store(session, ChildRead.model_validate(child), status_code=201)
 
 
@@ -97,9 +119,16 @@ async def get_facts(child_id: uuid.UUID, session: DbSession, principal: Parent) 
     responses={404: ChildNotFound.openapi_response(), 409: FactsLocked.openapi_response()},
 )
 async def put_facts(
-    child_id: uuid.UUID, body: FactsIn, session: DbSession, principal: Parent, vault: Vault, now: Now
+    child_id: uuid.UUID,
+    body: FactsIn,
+    session: DbSession,
+    principal: Parent,
+    vault: Vault,
+    now: Now,
 ) -> FactsRead:
-    facts, guardians = await service.put_facts(session, principal, vault, child_id, body, now.astimezone(SHANGHAI).date())
+    facts, guardians = await service.put_facts(
+        session, principal, vault, child_id, body, now.astimezone(SHANGHAI).date()
+    )
     return facts_read(facts, guardians)
 
 
@@ -136,10 +165,19 @@ async def upload_document(
     fingerprint = hashlib.sha256(f"POST {request.url.path} {kind.value} {file.filename}".encode())
     fingerprint.update(content)
     idempotency = IdempotencyGuard(idempotency_key, fingerprint.hexdigest())
-    if (replay := await idempotency.replay(session, principal.subject, IdempotencyRecord)) is not None:
+    if (
+        replay := await idempotency.replay(session, principal.subject, IdempotencyRecord)
+    ) is not None:
         return replay
     document = await service.upload(
-        session, principal, blobs, child_id, kind, file.filename or "upload", file.content_type, content
+        session,
+        principal,
+        blobs,
+        child_id,
+        kind,
+        file.filename or "upload",
+        file.content_type,
+        content,
     )
     return await idempotency.store(session, DocumentRead.model_validate(document), status_code=201)
 
@@ -150,7 +188,9 @@ async def upload_document(
     response_model=list[DocumentRead],
     responses={404: ChildNotFound.openapi_response()},
 )
-async def list_documents(child_id: uuid.UUID, session: DbSession, principal: Parent) -> list[DocumentRead]:
+async def list_documents(
+    child_id: uuid.UUID, session: DbSession, principal: Parent
+) -> list[DocumentRead]:
     child = await service.child(session, principal, child_id)
     return [DocumentRead.model_validate(d) for d in await service.documents(session, child.id)]
 
@@ -159,9 +199,14 @@ async def list_documents(child_id: uuid.UUID, session: DbSession, principal: Par
     "/documents/{document_id}/content",
     summary="Download one of my documents",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}, 404: DocumentNotFound.openapi_response()},
+    responses={
+        200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}},
+        404: DocumentNotFound.openapi_response(),
+    },
 )
-async def document_content(document_id: uuid.UUID, session: DbSession, principal: Parent, blobs: Blobs) -> Response:
+async def document_content(
+    document_id: uuid.UUID, session: DbSession, principal: Parent, blobs: Blobs
+) -> Response:
     document = await service.own_document(session, principal, document_id)
     return Response(await blobs.get(document.blob_key), media_type=document.content_type)
 
@@ -172,7 +217,9 @@ async def document_content(document_id: uuid.UUID, session: DbSession, principal
     status_code=204,
     responses={404: DocumentNotFound.openapi_response(), 409: FactsLocked.openapi_response()},
 )
-async def delete_document(document_id: uuid.UUID, session: DbSession, principal: Parent) -> Response:
+async def delete_document(
+    document_id: uuid.UUID, session: DbSession, principal: Parent
+) -> Response:
     await service.delete_document(session, principal, document_id)
     return Response(status_code=204)
 

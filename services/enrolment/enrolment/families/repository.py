@@ -34,12 +34,16 @@ class ChildRepository(Repository[Child]):
 
     async def by_index(self, parent_subject: str, index: bytes) -> Child | None:
         return await self.get_one_or_none(
-            select(Child).where(Child.parent_subject == parent_subject, Child.id_number_index == index)
+            select(Child).where(
+                Child.parent_subject == parent_subject, Child.id_number_index == index
+            )
         )
 
     async def is_locked(self, child_id: uuid.UUID) -> bool:
         statement = select(
-            exists().where(Application.child_id == child_id, Application.status.in_(LOCKING_STATUSES))
+            exists().where(
+                Application.child_id == child_id, Application.status.in_(LOCKING_STATUSES)
+            )
         )
         return bool(await self.session.scalar(statement))
 
@@ -64,10 +68,14 @@ class DocumentRepository(Repository[Document]):
 
     async def of_child(self, child_id: uuid.UUID) -> Sequence[Document]:
         return await self.get_all(
-            select(Document).where(Document.child_id == child_id).order_by(Document.created_at, Document.id)
+            select(Document)
+            .where(Document.child_id == child_id)
+            .order_by(Document.created_at, Document.id)
         )
 
     async def owned(self, parent_subject: str, document_id: uuid.UUID) -> Document | None:
         return await self.get_one_or_none(
-            select(Document).where(Document.id == document_id, Document.parent_subject == parent_subject)
+            select(Document).where(
+                Document.id == document_id, Document.parent_subject == parent_subject
+            )
         )

@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrolment.applications.endpoints import application_read
 from enrolment.applications.repository import ApplicationRepository
@@ -35,30 +36,49 @@ from enrolment.review.schemas import (
     VerificationRead,
 )
 from enrolment.review.service import review_service as service
+from shared.auth import Principal
 from shared.db import DbSession
 from shared.pagination import CursorPagination, Page
 
 router = APIRouter(prefix="/review", tags=["review"])
 
 
-async def review_read(session: DbSession, application_id: uuid.UUID, principal: Reviewer) -> ReviewApplicationRead:  # type: ignore[valid-type]
+async def review_read(
+    session: AsyncSession, application_id: uuid.UUID, principal: Principal
+) -> ReviewApplicationRead:
     application = await service.get(session, principal, application_id)
     repository = ApplicationRepository(session)
     base = await application_read(session, application, await repository.timeline(application.id))
     child = await session.get(Child, application.child_id)
     assert child is not None
     facts = await session.get(FamilyFacts, child.id)
-    guardians = (await session.scalars(select(Guardian).where(Guardian.child_id == child.id).order_by(Guardian.position))).all()
+    guardians = (
+        await session.scalars(
+            select(Guardian).where(Guardian.child_id == child.id).order_by(Guardian.position)
+        )
+    ).all()
     return ReviewApplicationRead(
         **base.model_dump(),
-        child=ChildSummary(id=child.id, name=child.name, sex=child.sex, birth_date=child.birth_date, id_number=child.id_number_masked),
+        child=ChildSummary(
+            id=child.id,
+            name=child.name,
+            sex=child.sex,
+            birth_date=child.birth_date,
+            id_number=child.id_number_masked,
+        ),
         district_code=application.district_code,
         school_codes=list(application.school_codes or []),
         flags=list(application.flags or []),
         facts_snapshot=dict(application.facts_snapshot or {}),
         facts=facts_read(facts, guardians),
-        documents=[DocumentRead.model_validate(d) for d in await family_service.documents(session, child.id)],
-        verifications=[VerificationRead.model_validate(v) for v in await repository.verifications(application.id)],
+        documents=[
+            DocumentRead.model_validate(d)
+            for d in await family_service.documents(session, child.id)
+        ],
+        verifications=[
+            VerificationRead.model_validate(v)
+            for v in await repository.verifications(application.id)
+        ],
     )
 
 
@@ -66,7 +86,11 @@ async def review_read(session: DbSession, application_id: uuid.UUID, principal: 
 async def reason_codes(principal: Reviewer) -> list[ReasonCode]:
     return [
         ReasonCode(decision=decision, code=code, label=label)  # type: ignore[arg-type]
-        for decision, codes in (("approve", APPROVE_REASONS), ("return", RETURN_REASONS), ("reject", REJECT_REASONS))
+        for decision, codes in (
+            ("approve", APPROVE_REASONS),
+            ("return", RETURN_REASONS),
+            ("reject", REJECT_REASONS),
+        )
         for code, label in codes.items()
     ]
 
@@ -82,7 +106,9 @@ async def queue(
     pagination: CursorPagination,
     filters: Annotated[QueueFilters, Depends()],
 ) -> Page[QueueItem]:
-    rows, next_cursor = await ReviewRepository(session).queue(principal.org_filter(*REVIEW_ROLES), filters, pagination)
+    rows, next_cursor = await ReviewRepository(session).queue(
+        principal.org_filter(*REVIEW_ROLES), filters, pagination
+    )
     return Page(
         items=[
             QueueItem(
@@ -111,7 +137,9 @@ async def queue(
     response_model=ReviewApplicationRead,
     responses={404: ApplicationNotFound.openapi_response()},
 )
-async def get_for_review(application_id: uuid.UUID, session: DbSession, principal: Reviewer) -> ReviewApplicationRead:
+async def get_for_review(
+    application_id: uuid.UUID, session: DbSession, principal: Reviewer
+) -> ReviewApplicationRead:
     return await review_read(session, application_id, principal)
 
 
@@ -119,9 +147,14 @@ async def get_for_review(application_id: uuid.UUID, session: DbSession, principa
     "/applications/{application_id}/start",
     summary="Mark an application as under review",
     response_model=ReviewApplicationRead,
-    responses={404: ApplicationNotFound.openapi_response(), 409: InvalidTransition.openapi_response()},
+    responses={
+        404: ApplicationNotFound.openapi_response(),
+        409: InvalidTransition.openapi_response(),
+    },
 )
-async def start_review(application_id: uuid.UUID, session: DbSession, principal: Reviewer, now: Now) -> ReviewApplicationRead:
+async def start_review(
+    application_id: uuid.UUID, session: DbSession, principal: Reviewer, now: Now
+) -> ReviewApplicationRead:
     await service.start(session, principal, application_id, now)
     await session.flush()
     return await review_read(session, application_id, principal)
@@ -131,10 +164,18 @@ async def start_review(application_id: uuid.UUID, session: DbSession, principal:
     "/applications/{application_id}/decision",
     summary="Approve, return for correction (with what to fix) or reject, with a reason code",
     response_model=ReviewApplicationRead,
-    responses={404: ApplicationNotFound.openapi_response(), 409: InvalidTransition.openapi_response()},
+    responses={
+        404: ApplicationNotFound.openapi_response(),
+        409: InvalidTransition.openapi_response(),
+    },
 )
 async def decide(
-    application_id: uuid.UUID, body: DecisionIn, request: Request, session: DbSession, principal: Reviewer, now: Now
+    application_id: uuid.UUID,
+    body: DecisionIn,
+    request: Request,
+    session: DbSession,
+    principal: Reviewer,
+    now: Now,
 ) -> ReviewApplicationRead:
     await service.decide(session, principal, application_id, body, now, client_ip(request))
     await session.flush()
@@ -146,7 +187,9 @@ async def decide(
     summary="Approve many applications at once (flagged ones are skipped by default)",
     response_model=BulkApproveResult,
 )
-async def bulk_approve(body: BulkApproveIn, request: Request, session: DbSession, principal: Reviewer, now: Now) -> BulkApproveResult:
+async def bulk_approve(
+    body: BulkApproveIn, request: Request, session: DbSession, principal: Reviewer, now: Now
+) -> BulkApproveResult:
     return await service.bulk_approve(session, principal, body, now, client_ip(request))
 
 
@@ -154,9 +197,18 @@ async def bulk_approve(body: BulkApproveIn, request: Request, session: DbSession
     "/applications/{application_id}/documents/{document_id}/content",
     summary="Download a document of an application in scope",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}}, 404: DocumentNotFound.openapi_response()},
+    responses={
+        200: {"content": {"application/pdf": {}, "image/jpeg": {}, "image/png": {}}},
+        404: DocumentNotFound.openapi_response(),
+    },
 )
-async def review_document(application_id: uuid.UUID, document_id: uuid.UUID, session: DbSession, principal: Reviewer, blobs: Blobs) -> Response:
+async def review_document(
+    application_id: uuid.UUID,
+    document_id: uuid.UUID,
+    session: DbSession,
+    principal: Reviewer,
+    blobs: Blobs,
+) -> Response:
     document = await service.document(session, principal, application_id, document_id)
     return Response(await blobs.get(document.blob_key), media_type=document.content_type)
 
@@ -165,7 +217,18 @@ async def review_document(application_id: uuid.UUID, document_id: uuid.UUID, ses
     "/applications/{application_id}/personal-data",
     summary="Full ID and certificate numbers (needs the enrolment:pii:read scope; audited)",
     response_model=PersonalData,
-    responses={403: PersonalDataForbidden.openapi_response(), 404: ApplicationNotFound.openapi_response()},
+    responses={
+        403: PersonalDataForbidden.openapi_response(),
+        404: ApplicationNotFound.openapi_response(),
+    },
 )
-async def personal_data(application_id: uuid.UUID, request: Request, session: DbSession, principal: Reviewer, vault: Vault) -> PersonalData:
-    return await service.personal_data(session, principal, vault, application_id, client_ip(request))
+async def personal_data(
+    application_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    principal: Reviewer,
+    vault: Vault,
+) -> PersonalData:
+    return await service.personal_data(
+        session, principal, vault, application_id, client_ip(request)
+    )

@@ -1,6 +1,6 @@
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.dialects.postgresql import array
@@ -27,7 +27,7 @@ def scope_clause(scope: OrgFilter) -> ColumnElement[bool] | None:
 class ReviewRepository(Repository[Application]):
     model = Application
 
-    def scoped(self, scope: OrgFilter) -> Select[Any]:
+    def scoped(self, scope: OrgFilter) -> Select[Application, str]:
         statement = select(Application, Child.name).join(Child, Child.id == Application.child_id)
         clause = scope_clause(scope)
         return statement if clause is None else statement.where(clause)
@@ -53,11 +53,15 @@ class ReviewRepository(Repository[Application]):
         if filters.track is not None:
             statement = statement.where(Application.track == filters.track)
         keys = [SortKey(Application.id)]
-        rows = (await self.session.execute(apply_keyset(statement, keys, params))).all()
-        pairs = [(row[0], row[1]) for row in rows]
+        # The shared keyset helper is typed for one-entity selects; this one also carries the name.
+        keyed: Select[Any] = apply_keyset(cast(Select[Any], statement), keys, params)
+        rows: Sequence[Any] = (await self.session.execute(keyed)).all()
+        pairs: list[tuple[Application, str]] = [(row[0], row[1]) for row in rows]
         return page_from_rows(pairs, params, lambda pair: [pair[0].id])
 
-    async def one(self, scope: OrgFilter, application_id: uuid.UUID, *, lock: bool = False) -> Application | None:
+    async def one(
+        self, scope: OrgFilter, application_id: uuid.UUID, *, lock: bool = False
+    ) -> Application | None:
         statement = select(Application).where(Application.id == application_id)
         clause = scope_clause(scope)
         if clause is not None:
@@ -67,7 +71,12 @@ class ReviewRepository(Repository[Application]):
         return await self.get_one_or_none(statement)
 
     async def many(self, scope: OrgFilter, ids: Sequence[uuid.UUID]) -> Sequence[Application]:
-        statement = select(Application).where(Application.id.in_(ids)).order_by(Application.id).with_for_update()
+        statement = (
+            select(Application)
+            .where(Application.id.in_(ids))
+            .order_by(Application.id)
+            .with_for_update()
+        )
         clause = scope_clause(scope)
         if clause is not None:
             statement = statement.where(clause)

@@ -42,7 +42,9 @@ class DecisionIn(BaseModel):
 
     @model_validator(mode="after")
     def _reason_fits(self) -> Self:
-        codes = {"approve": APPROVE_REASONS, "return": RETURN_REASONS, "reject": REJECT_REASONS}[self.decision]
+        codes = {"approve": APPROVE_REASONS, "return": RETURN_REASONS, "reject": REJECT_REASONS}[
+            self.decision
+        ]
         if self.reason_code not in codes:
             raise ValueError(f"reason_code for {self.decision} is one of: {', '.join(codes)}")
         if self.decision in ("return", "reject") and not self.message:
@@ -57,7 +59,10 @@ class BulkApproveIn(BaseModel):
 
     application_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
     reason_code: Literal["materials_complete"] = "materials_complete"
-    skip_flagged: bool = Field(default=True, description="Leave applications with verification flags for a person to look at.")
+    skip_flagged: bool = Field(
+        default=True,
+        description="Leave applications with verification flags for a person to look at.",
+    )
 
 
 class BulkSkip(BaseModel):

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import Integer, and_, case, func, select
+from sqlalchemy import ColumnElement, Integer, and_, case, func, select
 
 from enrolment.models import Application, ApplicationStatus, Cycle, Ownership, Stage
 from enrolment.policies import StatsReader
@@ -36,10 +36,12 @@ async def enrolment_stats(
     if district_code is not None:
         scope.append(Application.district_code == district_code)
     admitted = Application.status.in_(ADMITTED)
-    in_catchment = and_(admitted, Application.admitted_offering_id == Application.catchment_offering_id)
+    in_catchment = and_(
+        admitted, Application.admitted_offering_id == Application.catchment_offering_id
+    )
 
-    def count(condition: object) -> object:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)  # type: ignore[arg-type]
+    def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
 
     totals = (
         await session.execute(
@@ -49,17 +51,26 @@ async def enrolment_stats(
                 count(admitted),
                 count(Application.status == S.unplaced),
                 count(in_catchment),
-                count(Application.migrant),
-                count(and_(Application.migrant, admitted, Application.admitted_ownership == Ownership.public)),
+                count(Application.migrant.is_(True)),
+                count(
+                    and_(
+                        Application.migrant,
+                        admitted,
+                        Application.admitted_ownership == Ownership.public,
+                    )
+                ),
             )
             .select_from(Application)
             .join(Cycle, Cycle.id == Application.cycle_id)
             .where(*scope)
         )
     ).one()
-    applications, verified, admitted_count, unplaced, catchment_count, migrants, migrants_public = (int(v or 0) for v in totals)
-    by_batch: dict[str, int] = dict(
-        (
+    applications, verified, admitted_count, unplaced, catchment_count, migrants, migrants_public = (
+        int(v or 0) for v in totals
+    )
+    by_batch: dict[str, int] = {
+        str(code): int(total)
+        for code, total in (
             await session.execute(
                 select(Application.batch_code, func.count())
                 .join(Cycle, Cycle.id == Application.cycle_id)
@@ -67,14 +78,19 @@ async def enrolment_stats(
                 .group_by(Application.batch_code)
             )
         ).all()
-    )
+    }
     school = func.unnest(Application.school_codes).label("school_code")
     per_school = (
         await session.execute(
             select(
                 school,
                 func.count(),
-                count(and_(admitted, Application.admitted_school_code == Application.catchment_school_code)),
+                count(
+                    and_(
+                        admitted,
+                        Application.admitted_school_code == Application.catchment_school_code,
+                    )
+                ),
             )
             .join(Cycle, Cycle.id == Application.cycle_id)
             .where(*scope)
@@ -82,8 +98,9 @@ async def enrolment_stats(
             .order_by(school)
         )
     ).all()
-    admitted_by_school: dict[str, int] = dict(
-        (
+    admitted_by_school: dict[str, int] = {
+        str(code): int(total)
+        for code, total in (
             await session.execute(
                 select(Application.admitted_school_code, func.count())
                 .join(Cycle, Cycle.id == Application.cycle_id)
@@ -91,7 +108,7 @@ async def enrolment_stats(
                 .group_by(Application.admitted_school_code)
             )
         ).all()
-    )
+    }
     codes = sorted({str(row[0]) for row in per_school} | {str(code) for code in admitted_by_school})
     applied = {str(row[0]): int(row[1]) for row in per_school}
     in_catch = {str(row[0]): int(row[2]) for row in per_school}

@@ -87,7 +87,9 @@ class HttpAgency:
         last_error = "no attempt"
         for attempt in range(1, self.attempts + 1):
             if not self.breaker.allow():
-                raise AgencyUnavailable(f"{self.name}: circuit open after {self.breaker.failures} failures")
+                raise AgencyUnavailable(
+                    f"{self.name}: circuit open after {self.breaker.failures} failures"
+                )
             try:
                 response = await self.http.post(self.url, json=request, timeout=self.timeout)
             except httpx.HTTPError as error:
@@ -99,7 +101,9 @@ class HttpAgency:
                 if response.status_code == 200:
                     self.breaker.success()
                     body = response.json()
-                    return AgencyAnswer(str(body.get("outcome", "mismatch")), dict(body.get("details") or {}))
+                    return AgencyAnswer(
+                        str(body.get("outcome", "mismatch")), dict(body.get("details") or {})
+                    )
                 last_error = f"HTTP {response.status_code}"
                 if 400 <= response.status_code < 500 and response.status_code != 429:
                     # Our question was wrong: retrying will not help, and the agency is fine.

@@ -45,7 +45,9 @@ def _address(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return {key: value.get(key) for key in ("district_code", "road", "house_number", "estate")}
 
 
-async def build_request(session: AsyncSession, vault: PersonalDataVault, application: Application, agency: Agency) -> dict[str, Any]:
+async def build_request(
+    session: AsyncSession, vault: PersonalDataVault, application: Application, agency: Agency
+) -> dict[str, Any]:
     child = await session.get(Child, application.child_id)
     assert child is not None
     facts = await session.get(FamilyFacts, child.id)
@@ -54,22 +56,35 @@ async def build_request(session: AsyncSession, vault: PersonalDataVault, applica
             "id_number": vault.decrypt(CHILD_ID, child.id_number_cipher, child.id_number_key_id),
             "name": child.name,
             "hukou_address": _address(facts.hukou_address if facts else None),
-            "move_in_date": facts.hukou_move_in_date.isoformat() if facts and facts.hukou_move_in_date else None,
+            "move_in_date": facts.hukou_move_in_date.isoformat()
+            if facts and facts.hukou_move_in_date
+            else None,
         }
     if agency == Agency.property_registry:
-        assert facts is not None and facts.property_certificate_cipher is not None and facts.property_certificate_key_id
+        assert facts is not None
+        assert facts.property_certificate_cipher is not None
+        assert facts.property_certificate_key_id
         return {
-            "certificate_number": vault.decrypt(PROPERTY_CERTIFICATE, facts.property_certificate_cipher, facts.property_certificate_key_id),
+            "certificate_number": vault.decrypt(
+                PROPERTY_CERTIFICATE,
+                facts.property_certificate_cipher,
+                facts.property_certificate_key_id,
+            ),
             "address": _address(facts.property_address),
-            "sole": facts.property_ownership is not None and facts.property_ownership.value == "sole",
+            "sole": facts.property_ownership is not None
+            and facts.property_ownership.value == "sole",
             "share": float(facts.property_share) if facts.property_share is not None else None,
-            "handover_date": facts.property_handover_date.isoformat() if facts.property_handover_date else None,
+            "handover_date": facts.property_handover_date.isoformat()
+            if facts.property_handover_date
+            else None,
         }
     guardians = (await session.scalars(select(Guardian).where(Guardian.child_id == child.id))).all()
     numbers = [
         vault.decrypt(GUARDIAN_ID, g.id_number_cipher, g.id_number_key_id)
         for g in guardians
-        if g.relation in (GuardianRelation.father, GuardianRelation.mother) and g.id_number_cipher and g.id_number_key_id
+        if g.relation in (GuardianRelation.father, GuardianRelation.mother)
+        and g.id_number_cipher
+        and g.id_number_key_id
     ]
     return {
         "id_numbers": numbers,
@@ -89,10 +104,18 @@ async def run_check(
     if application is None:
         return  # withdrawn and purged, or never committed: nothing to verify
     row = await session.scalar(
-        select(Verification).where(Verification.application_id == application.id, Verification.agency == agency)
+        select(Verification).where(
+            Verification.application_id == application.id, Verification.agency == agency
+        )
     )
     if row is None:
-        row = Verification(application_id=application.id, agency=agency, outcome=CheckOutcome.pending, details={}, attempts=0)
+        row = Verification(
+            application_id=application.id,
+            agency=agency,
+            outcome=CheckOutcome.pending,
+            details={},
+            attempts=0,
+        )
         session.add(row)
     row.attempts = (row.attempts or 0) + 1
     if agency == Agency.property_registry:
@@ -100,20 +123,36 @@ async def run_check(
         if facts is None or not facts.has_property or facts.property_certificate_cipher is None:
             answer = AgencyAnswer("not_found", {"note": "no property declared"})
         else:
-            answer = await adapters[agency.value].check(await build_request(session, vault, application, agency))
+            answer = await adapters[agency.value].check(
+                await build_request(session, vault, application, agency)
+            )
     else:
-        answer = await adapters[agency.value].check(await build_request(session, vault, application, agency))
-    outcome = CheckOutcome(answer.outcome) if answer.outcome in CheckOutcome.__members__ else CheckOutcome.mismatch
+        answer = await adapters[agency.value].check(
+            await build_request(session, vault, application, agency)
+        )
+    outcome = (
+        CheckOutcome(answer.outcome)
+        if answer.outcome in CheckOutcome.__members__
+        else CheckOutcome.mismatch
+    )
     row.outcome = outcome
     row.details = answer.details
     row.checked_at = datetime.now(UTC)
-    flags = {flag for flag in application.flags if not any(flag == f for (a, _), f in FLAG_OF.items() if a == agency)}
+    flags = {
+        flag
+        for flag in application.flags
+        if not any(flag == f for (a, _), f in FLAG_OF.items() if a == agency)
+    }
     flag = FLAG_OF.get((agency, outcome))
     if flag:
         flags.add(flag)
     application.flags = sorted(flags)
     await session.flush()
-    outcomes = (await session.scalars(select(Verification.outcome).where(Verification.application_id == application.id))).all()
+    outcomes = (
+        await session.scalars(
+            select(Verification.outcome).where(Verification.application_id == application.id)
+        )
+    ).all()
     if all(value != CheckOutcome.pending for value in outcomes):
         application.verification_status = VerificationStatus.complete
     await session.flush()
