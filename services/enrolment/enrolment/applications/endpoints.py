@@ -20,6 +20,7 @@ from enrolment.applications.schemas import (
 )
 from enrolment.applications.service import application_service as service
 from enrolment.applications.workflow import STATUS_TEXT
+from enrolment.cycles.snapshot import CycleSnapshot, OfferingInfo
 from enrolment.deps import Now, Snapshots
 from enrolment.errors import (
     ApplicationNotFound,
@@ -39,10 +40,13 @@ async def application_read(
     session: AsyncSession,
     application: Application,
     events: Sequence[ApplicationEvent] | None = None,
+    snapshot: CycleSnapshot | None = None,
 ) -> ApplicationRead:
     catchment = None
     if application.catchment_offering_id is not None:
-        offering = await session.get(Offering, application.catchment_offering_id)
+        offering: Offering | OfferingInfo | None = (
+            snapshot.offerings.get(application.catchment_offering_id) if snapshot else None
+        ) or await session.get(Offering, application.catchment_offering_id)
         if offering is not None:
             catchment = SchoolRef(
                 offering_id=offering.id,
@@ -107,8 +111,9 @@ async def create_application(
     ) is not None:
         return replay
     application = await service.create(session, snapshots, principal, body, now)
-    await session.flush()
-    read = await application_read(session, application)
+    read = await application_read(
+        session, application, snapshot=await snapshots.get(session, application.cycle_id)
+    )
     return await idempotency.store(session, read, status_code=201)
 
 

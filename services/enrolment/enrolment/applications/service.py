@@ -216,11 +216,6 @@ class ApplicationService:
             updated_at=now,
         )
         session.add(application)
-        try:
-            async with session.begin_nested():
-                await session.flush([application])
-        except IntegrityError:
-            raise DuplicateApplication.for_child() from None
         session.add(
             ApplicationEvent(
                 application_id=application.id,
@@ -234,6 +229,16 @@ class ApplicationService:
             await self.submit(
                 session, snapshots, principal, application, now, child=child, snapshot=snapshot
             )
+        # One flush writes the application whole (a single INSERT, on opening day that matters).
+        # The partial unique index on the ID number's blind index is the arbiter of "one per
+        # child per cycle"; its violation aborts this request's transaction, which then rolls
+        # back whole — the idempotency reservation with it.
+        try:
+            await session.flush()
+        except IntegrityError as error:
+            if "uq_application_one_per_child" not in str(error.orig):
+                raise
+            raise DuplicateApplication.for_child() from None
         return application
 
     async def owned(
