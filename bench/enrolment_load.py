@@ -1,3 +1,4 @@
+# ruff: noqa: ASYNC220 - a benchmark driver starts its server and tools directly
 """Opening-day load on the enrolment API; figures go to bench/RESULTS.md (## Enrolment registration).
 
     uv run python bench/enrolment_load.py                    # 50,000 families, 2 API processes
@@ -36,7 +37,6 @@ import json
 import os
 import platform
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -68,6 +68,23 @@ ROADS_PER_SCHOOL = 3
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (the uvicorn workers), from /proc."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [
+        str(pid),
+        *subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split(),
+    ]
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -76,7 +93,9 @@ def percentile(values: list[float], share: float) -> float:
 # --- preparation -------------------------------------------------------------------------
 
 
-async def prepare(dsn: str, families: int, blob_dir: Path, vault: PersonalDataVault) -> dict[str, Any]:
+async def prepare(
+    dsn: str, families: int, blob_dir: Path, vault: PersonalDataVault
+) -> dict[str, Any]:
     connection = await asyncpg.connect(dsn)
     try:
         now = datetime.now(UTC)
@@ -99,10 +118,23 @@ async def prepare(dsn: str, families: int, blob_dir: Path, vault: PersonalDataVa
         units = []
         for index in range(SCHOOLS):
             offering_id = uuid7()
-            offerings.append((offering_id, cycle_id, f"{DISTRICT}{index + 1:04d}", f"第{index + 1}小学", DISTRICT, "public", 450, 10))
+            offerings.append(
+                (
+                    offering_id,
+                    cycle_id,
+                    f"{DISTRICT}{index + 1:04d}",
+                    f"第{index + 1}小学",
+                    DISTRICT,
+                    "public",
+                    450,
+                    10,
+                )
+            )
             for road in range(ROADS_PER_SCHOOL):
                 name = f"路{index}-{road}"
-                units.append((uuid.uuid4(), offering_id, cycle_id, DISTRICT, name, name, None, None, "all"))
+                units.append(
+                    (uuid.uuid4(), offering_id, cycle_id, DISTRICT, name, name, None, None, "all")
+                )
         await connection.executemany(
             "INSERT INTO enrolment.offering (id, cycle_id, school_code, school_name, district_code, ownership, seats, classes) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
             offerings,
@@ -127,24 +159,114 @@ async def prepare(dsn: str, families: int, blob_dir: Path, vault: PersonalDataVa
             number = make(DISTRICT, birth, index // 600 % 1000)
             sealed = vault.seal("child.id_number", number)
             school = rng.randrange(SCHOOLS)
-            home = {"district_code": DISTRICT, "road": f"路{school}-{rng.randrange(ROADS_PER_SCHOOL)}", "house_number": f"{rng.randrange(1, 300)}号"}
-            certificate = vault.seal("property.certificate", f"桂({2010 + index % 12})南宁市不动产权第{index:07d}号")
-            children.append((child_id, subject, f"儿童{index}", "male" if (index // 600 % 1000) % 2 else "female", birth, sealed.cipher, sealed.key_id, sealed.index, sealed.masked))
-            facts.append((child_id, json.dumps(home, ensure_ascii=False), date(2019, 1, 1) + timedelta(days=index % 900), True, json.dumps(home, ensure_ascii=False), certificate.cipher, certificate.key_id, certificate.index, certificate.masked, "sole", 1, "parents", date(2018, 1, 1), True, []))
+            home = {
+                "district_code": DISTRICT,
+                "road": f"路{school}-{rng.randrange(ROADS_PER_SCHOOL)}",
+                "house_number": f"{rng.randrange(1, 300)}号",
+            }
+            certificate = vault.seal(
+                "property.certificate", f"桂({2010 + index % 12})南宁市不动产权第{index:07d}号"
+            )
+            children.append(
+                (
+                    child_id,
+                    subject,
+                    f"儿童{index}",
+                    "male" if (index // 600 % 1000) % 2 else "female",
+                    birth,
+                    sealed.cipher,
+                    sealed.key_id,
+                    sealed.index,
+                    sealed.masked,
+                )
+            )
+            facts.append(
+                (
+                    child_id,
+                    json.dumps(home, ensure_ascii=False),
+                    date(2019, 1, 1) + timedelta(days=index % 900),
+                    True,
+                    json.dumps(home, ensure_ascii=False),
+                    certificate.cipher,
+                    certificate.key_id,
+                    certificate.index,
+                    certificate.masked,
+                    "sole",
+                    1,
+                    "parents",
+                    date(2018, 1, 1),
+                    True,
+                    [],
+                )
+            )
             for kind in ("hukou_book", "real_estate_certificate"):
-                documents.append((uuid7(), child_id, subject, kind, "scan.png", "image/png", len(PNG), digest, key))
+                documents.append(
+                    (
+                        uuid7(),
+                        child_id,
+                        subject,
+                        kind,
+                        "scan.png",
+                        "image/png",
+                        len(PNG),
+                        digest,
+                        key,
+                    )
+                )
             prepared.append((parent, child_id))
         await connection.copy_records_to_table(
-            "child", schema_name="enrolment", records=children,
-            columns=["id", "parent_subject", "name", "sex", "birth_date", "id_number_cipher", "id_number_key_id", "id_number_index", "id_number_masked"],
+            "child",
+            schema_name="enrolment",
+            records=children,
+            columns=[
+                "id",
+                "parent_subject",
+                "name",
+                "sex",
+                "birth_date",
+                "id_number_cipher",
+                "id_number_key_id",
+                "id_number_index",
+                "id_number_masked",
+            ],
         )
         await connection.copy_records_to_table(
-            "family_facts", schema_name="enrolment", records=facts,
-            columns=["child_id", "hukou_address", "hukou_move_in_date", "has_property", "property_address", "property_certificate_cipher", "property_certificate_key_id", "property_certificate_index", "property_certificate_masked", "property_ownership", "property_share", "property_owner", "property_handover_date", "lives_at_property", "claims"],
+            "family_facts",
+            schema_name="enrolment",
+            records=facts,
+            columns=[
+                "child_id",
+                "hukou_address",
+                "hukou_move_in_date",
+                "has_property",
+                "property_address",
+                "property_certificate_cipher",
+                "property_certificate_key_id",
+                "property_certificate_index",
+                "property_certificate_masked",
+                "property_ownership",
+                "property_share",
+                "property_owner",
+                "property_handover_date",
+                "lives_at_property",
+                "claims",
+            ],
         )
         await connection.copy_records_to_table(
-            "document", schema_name="enrolment", records=documents,
-            columns=["id", "child_id", "parent_subject", "kind", "filename", "content_type", "size_bytes", "sha256", "blob_key"],
+            "document",
+            schema_name="enrolment",
+            records=documents,
+            columns=[
+                "id",
+                "child_id",
+                "parent_subject",
+                "kind",
+                "filename",
+                "content_type",
+                "size_bytes",
+                "sha256",
+                "blob_key",
+            ],
         )
         await connection.execute("ANALYZE")
         return {"cycle_id": str(cycle_id), "families": prepared}
@@ -153,15 +275,36 @@ async def prepare(dsn: str, families: int, blob_dir: Path, vault: PersonalDataVa
 
 
 def pgbench(dsn: str, seconds: int) -> dict[str, float]:
-    subprocess.run(["psql", dsn, "-qc", "DROP TABLE IF EXISTS bench_insert; CREATE TABLE bench_insert (id bigserial primary key, payload text, at timestamptz default now())"], check=True)
+    subprocess.run(
+        [
+            "psql",
+            dsn,
+            "-qc",
+            "DROP TABLE IF EXISTS bench_insert; CREATE TABLE bench_insert (id bigserial primary key, payload text, at timestamptz default now())",
+        ],
+        check=True,
+    )
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write("INSERT INTO bench_insert (payload) VALUES ('x');\n")
     output = subprocess.run(
         ["pgbench", "-n", "-c", "8", "-j", "2", "-T", str(seconds), "-f", script.name, dsn],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
-    tps = next(float(line.split("=")[1].split()[0]) for line in output.splitlines() if line.startswith("tps"))
-    latency = next((float(line.split("=")[1].split()[0]) for line in output.splitlines() if line.startswith("latency average")), float("nan"))
+    tps = next(
+        float(line.split("=")[1].split()[0])
+        for line in output.splitlines()
+        if line.startswith("tps")
+    )
+    latency = next(
+        (
+            float(line.split("=")[1].split()[0])
+            for line in output.splitlines()
+            if line.startswith("latency average")
+        ),
+        float("nan"),
+    )
     return {"tps": tps, "latency_ms": latency}
 
 
@@ -189,8 +332,15 @@ class Connection:
         return status, body
 
 
-def build_request(method: str, path: str, token: str, body: bytes | None = None, extra: str = "") -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", "Host: bench", f"Authorization: Bearer {token}", "Connection: keep-alive"]
+def build_request(
+    method: str, path: str, token: str, body: bytes | None = None, extra: str = ""
+) -> bytes:
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        "Host: bench",
+        f"Authorization: Bearer {token}",
+        "Connection: keep-alive",
+    ]
     if extra:
         lines.append(extra)
     if body is not None:
@@ -219,7 +369,13 @@ class PhaseResult:
         }
 
 
-async def drive(port: int, requests: list[bytes], connections: int, keep_bodies: bool = False, duration: float | None = None) -> PhaseResult:
+async def drive(
+    port: int,
+    requests: list[bytes],
+    connections: int,
+    keep_bodies: bool = False,
+    duration: float | None = None,
+) -> PhaseResult:
     queue = list(reversed(list(enumerate(requests))))
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -266,10 +422,11 @@ async def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--read-seconds", type=float, default=20.0)
     parser.add_argument("--pgbench-seconds", type=int, default=10)
-    parser.add_argument("--profile", action="store_true", help="py-spy the first API worker during submissions")
     options = parser.parse_args()
 
-    dsn = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/xuezai_bench_enrolment")
+    dsn = os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/xuezai_bench_enrolment"
+    )
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
     url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
     await recreate_database(url)
@@ -281,7 +438,9 @@ async def main() -> None:
 
     started = time.perf_counter()
     world = await prepare(dsn, options.families, blob_dir, vault)
-    print(f"prepared {options.families} families in {time.perf_counter() - started:.1f}s", flush=True)
+    print(
+        f"prepared {options.families} families in {time.perf_counter() - started:.1f}s", flush=True
+    )
 
     database_pg = pgbench(dsn, options.pgbench_seconds)
     print(f"pgbench single-row INSERT: {database_pg}", flush=True)
@@ -302,18 +461,47 @@ async def main() -> None:
         "ENROLMENT_DATABASE_MAX_OVERFLOW": "10",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "enrolment.app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(options.workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"],
-        env=environment, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "enrolment.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(options.workers),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=environment,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
-    profiler = None
     try:
         await wait_ready(port)
-        tokens = {parent: issuer.token("parent", subject=f"parent:{parent}", kind="parent", expires_in=3600) for parent, _ in world["families"]}
+        tokens = {
+            parent: issuer.token(
+                "parent", subject=f"parent:{parent}", kind="parent", expires_in=3600
+            )
+            for parent, _ in world["families"]
+        }
         submissions = [
             build_request(
-                "POST", "/v1/applications", tokens[parent],
-                json.dumps({"cycle_id": world["cycle_id"], "child_id": str(child), "submit": True}).encode(),
+                "POST",
+                "/v1/applications",
+                tokens[parent],
+                json.dumps(
+                    {"cycle_id": world["cycle_id"], "child_id": str(child), "submit": True}
+                ).encode(),
                 f"Idempotency-Key: {uuid.uuid4()}",
             )
             for parent, child in world["families"]
@@ -321,41 +509,67 @@ async def main() -> None:
         # Warm up each worker's caches and connection pools with 1 % of the families.
         warm = max(len(submissions) // 100, 50)
         await drive(port, submissions[:warm], options.connections)
-        if options.profile:
-            children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
-            profiler = subprocess.Popen(["py-spy", "record", "-p", children[0], "-d", "25", "-f", "raw", "-o", str(work / "profile.txt")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cpu_before = cpu_seconds(server.pid)
         result = await drive(port, submissions[warm:], options.connections, keep_bodies=True)
         submit_summary = result.summary()
+        submit_summary["api_cpu_ms_per_request"] = round(
+            (cpu_seconds(server.pid) - cpu_before) * 1000 / max(result.requests, 1), 2
+        )
         print(f"submissions: {submit_summary}", flush=True)
-        if profiler is not None:
-            profiler.wait()
-            print(f"profile written to {work / 'profile.txt'}", flush=True)
-
         ids = []
         families = world["families"][warm:]
         for index, body in result.bodies.items():
             if body.startswith(b'{"id"'):
                 ids.append((tokens[families[index][0]], json.loads(body)["id"]))
         rng = random.Random(1)
-        reads = [build_request("GET", f"/v1/applications/{application}/status", token) for token, application in (rng.choice(ids) for _ in range(400_000))]
+        reads = [
+            build_request("GET", f"/v1/applications/{application}/status", token)
+            for token, application in (rng.choice(ids) for _ in range(400_000))
+        ]
+        cpu_before = cpu_seconds(server.pid)
         read_result = await drive(port, reads, options.connections, duration=options.read_seconds)
         read_summary = read_result.summary()
+        read_summary["api_cpu_ms_per_request"] = round(
+            (cpu_seconds(server.pid) - cpu_before) * 1000 / max(read_result.requests, 1), 2
+        )
         print(f"status reads: {read_summary}", flush=True)
 
         connection = await asyncpg.connect(dsn)
         try:
             applications = await connection.fetchval("SELECT count(*) FROM enrolment.application")
-            distinct_children = await connection.fetchval("SELECT count(DISTINCT child_id) FROM enrolment.application")
-            checks = await connection.fetchval("SELECT count(*) FROM enrolment.outbox_message WHERE topic = 'enrolment.verification.check'")
+            distinct_children = await connection.fetchval(
+                "SELECT count(DISTINCT child_id) FROM enrolment.application"
+            )
+            checks = await connection.fetchval(
+                "SELECT count(*) FROM enrolment.outbox_message WHERE topic = 'enrolment.verification.check'"
+            )
         finally:
             await connection.close()
-        print(f"database: {applications} applications for {distinct_children} children, {checks} verification messages waiting", flush=True)
-        print(json.dumps({
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-            "families": options.families, "connections": options.connections, "api_workers": options.workers,
-            "pgbench_insert": database_pg, "submissions": submit_summary, "status_reads": read_summary,
-            "applications": applications, "verification_messages": checks,
-        }, ensure_ascii=False, indent=2))
+        print(
+            f"database: {applications} applications for {distinct_children} children, {checks} verification messages waiting",
+            flush=True,
+        )
+        print(
+            json.dumps(
+                {
+                    "machine": {
+                        "cpus": os.cpu_count(),
+                        "python": platform.python_version(),
+                        "platform": platform.platform(),
+                    },
+                    "families": options.families,
+                    "connections": options.connections,
+                    "api_workers": options.workers,
+                    "pgbench_insert": database_pg,
+                    "submissions": submit_summary,
+                    "status_reads": read_summary,
+                    "applications": applications,
+                    "verification_messages": checks,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)

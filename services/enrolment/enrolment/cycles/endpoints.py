@@ -33,7 +33,14 @@ from shared.db import DbSession
 from shared.errors import PayloadTooLarge
 from shared.pagination import CursorPagination, Page
 
-router = APIRouter(tags=["cycles"])
+
+async def drop_cached_snapshots(request: Request) -> None:
+    """Staff edits reach this process's submissions at once (others within the cache time)."""
+    if request.method != "GET":
+        request.app.state.snapshots.drop()
+
+
+router = APIRouter(tags=["cycles"], dependencies=[Depends(drop_cached_snapshots)])
 
 
 @router.post(
