@@ -304,3 +304,30 @@ async def test_verification_rows_start_pending(
         )
     ).all()
     assert [e.value for e in events] == ["draft", "submitted"]
+
+
+async def test_a_parent_never_sees_another_familys_application(
+    client: httpx.AsyncClient, issuer: TestIssuer, world: World, clock: object
+) -> None:
+    import uuid
+
+    family = await make_family(client, issuer)
+    application_id = (await submit(client, world, family)).json()["id"]
+    stranger = issuer.parent(uuid.uuid4())
+    for method, path, body in (
+        ("GET", f"/v1/applications/{application_id}", None),
+        ("GET", f"/v1/applications/{application_id}/status", None),
+        ("PATCH", f"/v1/applications/{application_id}", {"track": "public"}),
+        ("POST", f"/v1/applications/{application_id}/submit", None),
+        ("POST", f"/v1/applications/{application_id}/withdraw", {}),
+    ):
+        response = await client.request(method, path, json=body, headers=stranger)
+        assert response.status_code == 404, (method, path, response.text)
+    assert (await client.get("/v1/applications", headers=stranger)).json() == []
+    # Nor can a stranger apply with someone else's child.
+    taken = await client.post("/v1/applications", json={"cycle_id": world.cycle_id, "child_id": family.child_id, "submit": True}, headers=stranger)
+    assert taken.status_code == 404
+    assert taken.json()["errors"][0]["field"] == "body.child_id"
+    # Staff and agencies are not parents.
+    assert (await client.get(f"/v1/applications/{application_id}", headers=issuer.city_admin())).status_code == 403
+    assert (await client.get("/v1/applications", headers=issuer.agency_client("x", ["enrolment:stats:read"]))).status_code == 403
