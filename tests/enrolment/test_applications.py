@@ -325,9 +325,19 @@ async def test_a_parent_never_sees_another_familys_application(
         assert response.status_code == 404, (method, path, response.text)
     assert (await client.get("/v1/applications", headers=stranger)).json() == []
     # Nor can a stranger apply with someone else's child.
-    taken = await client.post("/v1/applications", json={"cycle_id": world.cycle_id, "child_id": family.child_id, "submit": True}, headers=stranger)
+    taken = await client.post(
+        "/v1/applications",
+        json={"cycle_id": world.cycle_id, "child_id": family.child_id, "submit": True},
+        headers=stranger,
+    )
     assert taken.status_code == 404
     assert taken.json()["errors"][0]["field"] == "body.child_id"
     # Staff and agencies are not parents.
-    assert (await client.get(f"/v1/applications/{application_id}", headers=issuer.city_admin())).status_code == 403
-    assert (await client.get("/v1/applications", headers=issuer.agency_client("x", ["enrolment:stats:read"]))).status_code == 403
+    assert (
+        await client.get(f"/v1/applications/{application_id}", headers=issuer.city_admin())
+    ).status_code == 403
+    assert (
+        await client.get(
+            "/v1/applications", headers=issuer.agency_client("x", ["enrolment:stats:read"])
+        )
+    ).status_code == 403
