@@ -26,7 +26,10 @@ def _free_offset() -> int:
 
 @pytest.fixture(scope="session")
 def live_platform(
-    database_url: str, redis_url: str, issuer: TestIssuer, tmp_path_factory: pytest.TempPathFactory
+    database_url: str,
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    issuer: TestIssuer,
 ) -> Iterator[Platform]:
     """Trusts the test issuer's key too, so tests can act as any role against real processes."""
     platform = Platform(
@@ -35,11 +38,14 @@ def live_platform(
         redis_url=redis_url,
         port_offset=_free_offset(),
     )
-    environment = {
-        "XUEZAI_ENV": "development",
-        "XUEZAI_TRUSTED_JWKS_JSON": json.dumps(issuer.jwks()),
-    }
-    platform.start_children(SERVICES, platform.data_dir / "logs", environment)
+    # The services also trust the test issuer's key, so tests can act as any role.
+    jwks = platform.data_dir / "test-issuer-jwks.json"
+    jwks.write_text(json.dumps(issuer.jwks()), encoding="utf-8")
+    platform.start_children(
+        SERVICES,
+        platform.data_dir / "logs",
+        {"XUEZAI_ENV": "development", "XUEZAI_TRUSTED_JWKS_FILE": str(jwks)},
+    )
     try:
         platform.wait_ready(SERVICES, timeout=60)
         yield platform

@@ -1,8 +1,8 @@
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import BaseServiceSettings
+from shared.settings import DEVELOPMENT_SECRET_PREFIX, BaseServiceSettings
 
 
 class Settings(BaseServiceSettings):
@@ -10,3 +10,33 @@ class Settings(BaseServiceSettings):
         env_prefix="ENROLMENT_", env_ignore_empty=True, extra="ignore"
     )
     service_name: ClassVar[str] = "enrolment"
+
+    # Personal data (PIPL): ID and certificate numbers are encrypted with the active key; older
+    # keys stay listed (`id=secret,id=secret`) so rows written before a rotation still decrypt.
+    data_key_id: str = "k1"
+    data_key: str = f"{DEVELOPMENT_SECRET_PREFIX}enrolment-data-key"
+    data_previous_keys: str = ""
+    # Keyed hash for uniqueness and look-up of encrypted numbers. Not rotated: rotating it means
+    # re-indexing every row, which a migration job would do.
+    blind_index_key: str = f"{DEVELOPMENT_SECRET_PREFIX}enrolment-blind-index-key"
+
+    # Documents families upload.
+    blob_store: Literal["local", "s3"] = "local"
+    blob_dir: str = ".data/blobs/enrolment"
+    s3_endpoint: str = "http://127.0.0.1:9000"
+    s3_bucket: str = "xuezai-enrolment"
+    s3_region: str = "us-east-1"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    upload_max_bytes: int = 5 * 1024 * 1024
+    import_max_bytes: int = 5 * 1024 * 1024
+
+    # Inter-agency verification (the agency simulator in development and tests).
+    agency_timeout_seconds: float = 3.0
+    agency_attempts: int = 3
+    agency_backoff_seconds: float = 0.2
+    agency_breaker_failures: int = 5
+    agency_breaker_reset_seconds: float = 30.0
+
+    # Cycle and offering data read on every submission; cached per process this long.
+    cycle_cache_seconds: float = 5.0

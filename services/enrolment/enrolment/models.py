@@ -1,10 +1,43 @@
-"""The enrolment service's tables, all in the `enrolment` schema."""
+"""The enrolment service's tables, all in the `enrolment` schema.
 
-from sqlalchemy import Integer, String
+Personal numbers (resident ID, property certificate, residence permit) are never stored in clear:
+each is an AES-GCM ciphertext with the id of the key that wrote it, an HMAC blind index for
+uniqueness and look-up, and a masked form for display (see `enrolment.privacy`).
+"""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Double,
+    Enum,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.audit import AuditLogMixin
 from shared.db import Timestamps, UUIDPrimaryKey, make_metadata
+from shared.idempotency import IdempotencyRecordMixin
 from shared.outbox import OutboxMessageMixin
 
 
@@ -12,14 +45,433 @@ class Base(DeclarativeBase):
     metadata = make_metadata("enrolment")
 
 
+def _enum(enum: type[StrEnum], length: int = 30) -> Enum:
+    return Enum(enum, native_enum=False, length=length, validate_strings=True)
+
+
+class Stage(StrEnum):
+    primary_g1 = "primary_g1"
+    junior_g7 = "junior_g7"
+
+
+class CycleStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+    closed = "closed"
+
+
+class Ownership(StrEnum):
+    public = "public"
+    private = "private"
+
+
+class Parity(StrEnum):
+    all = "all"
+    odd = "odd"
+    even = "even"
+
+
+class Sex(StrEnum):
+    male = "male"
+    female = "female"
+
+
+class GuardianRelation(StrEnum):
+    father = "father"
+    mother = "mother"
+    grandparent = "grandparent"
+    other = "other"
+
+
+class PropertyOwnership(StrEnum):
+    sole = "sole"
+    shared = "shared"
+
+
+class PropertyOwner(StrEnum):
+    parents = "parents"
+    child = "child"
+    grandparents = "grandparents"
+    other = "other"
+
+
+class ResidenceProof(StrEnum):
+    property_certificate = "property_certificate"
+    real_estate_certificate = "real_estate_certificate"
+    purchase_contract = "purchase_contract"
+    rental_contract = "rental_contract"
+
+
+class EmploymentProof(StrEnum):
+    labour_contract = "labour_contract"
+    tax_record = "tax_record"
+    business_licence = "business_licence"
+
+
+class DocumentKind(StrEnum):
+    hukou_book = "hukou_book"
+    birth_certificate = "birth_certificate"
+    property_certificate = "property_certificate"
+    real_estate_certificate = "real_estate_certificate"
+    purchase_contract = "purchase_contract"
+    rental_contract = "rental_contract"
+    residence_permit = "residence_permit"
+    labour_contract = "labour_contract"
+    tax_record = "tax_record"
+    business_licence = "business_licence"
+    social_insurance_record = "social_insurance_record"
+    policy_priority_proof = "policy_priority_proof"
+    other = "other"
+
+
+class Track(StrEnum):
+    public = "public"
+    private = "private"
+
+
+class ApplicationStatus(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    under_review = "under_review"
+    returned = "returned"
+    resubmitted = "resubmitted"
+    verified = "verified"
+    rejected = "rejected"
+    admitted = "admitted"
+    unplaced = "unplaced"
+    reassigned = "reassigned"
+    confirmed = "confirmed"
+    declined = "declined"
+    withdrawn = "withdrawn"
+
+
+class VerificationStatus(StrEnum):
+    not_started = "not_started"
+    pending = "pending"
+    complete = "complete"
+
+
+class Agency(StrEnum):
+    public_security = "public_security"
+    property_registry = "property_registry"
+    social_insurance = "social_insurance"
+
+
+class CheckOutcome(StrEnum):
+    pending = "pending"
+    matched = "matched"
+    mismatch = "mismatch"
+    not_found = "not_found"
+    unavailable = "unavailable"
+
+
 class Cycle(UUIDPrimaryKey, Timestamps, Base):
+    """One year × stage × district scope (a None district is city-wide)."""
+
     __tablename__ = "cycle"
+    __mapper_args__ = {"eager_defaults": True}
 
     year: Mapped[int] = mapped_column(Integer)
-    stage: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[Stage] = mapped_column(_enum(Stage, 20))
     district_code: Mapped[str | None] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), server_default="draft")
+    status: Mapped[CycleStatus] = mapped_column(
+        _enum(CycleStatus, 20), server_default=CycleStatus.draft.value
+    )
+    registration_opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    registration_closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # [{"start": "08:30", "end": "12:30"}, …] in Asia/Shanghai; empty means all day.
+    daily_hours: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
+    # {"2026-07-07": [{"start": "08:30", "end": "12:30"}, …]}: other hours on given days.
+    daily_hours_overrides: Mapped[dict[str, list[dict[str, str]]]] = mapped_column(
+        JSONB, default=dict
+    )
+    review_closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lottery_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    publication_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    age_min_years: Mapped[int] = mapped_column(Integer)
+    age_max_years: Mapped[int | None] = mapped_column(Integer)
+    age_cutoff_month: Mapped[int] = mapped_column(Integer)
+    age_cutoff_day: Mapped[int] = mapped_column(Integer)
+    # The ordered priority batches (see `enrolment.rules.BatchRule`).
+    batches: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    private_required_documents: Mapped[list[list[str]]] = mapped_column(JSONB, default=list)
+    public_private_exclusive: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    max_private_choices: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    class_size_max: Mapped[int] = mapped_column(Integer)
+    class_size_min: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index(
+            "uq_cycle_year_stage_district",
+            "year",
+            "stage",
+            "district_code",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+        ),
+        CheckConstraint("registration_closes_at > registration_opens_at", name="window_order"),
+    )
+
+
+class Offering(UUIDPrimaryKey, Timestamps, Base):
+    """A school's places in a cycle. School identity is the directory's 学校标识码."""
+
+    __tablename__ = "offering"
+    __mapper_args__ = {"eager_defaults": True}
+
+    cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"))
+    school_code: Mapped[str] = mapped_column(String(20))
+    school_name: Mapped[str] = mapped_column(String(200))
+    district_code: Mapped[str] = mapped_column(String(20))
+    ownership: Mapped[Ownership] = mapped_column(_enum(Ownership, 10))
+    seats: Mapped[int] = mapped_column(Integer)
+    classes: Mapped[int] = mapped_column(Integer)
+    # Optional catchment polygon: a GeoJSON Polygon's coordinates ([[[lng, lat], …]]).
+    polygon: Mapped[list[list[list[float]]] | None] = mapped_column(JSONB)
+
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "school_code"),
+        CheckConstraint("seats >= 0 AND classes >= 0", name="non_negative"),
+    )
+
+
+class CatchmentUnit(UUIDPrimaryKey, Base):
+    """One address unit of a school's catchment: a 小区 by name, or a road's house-number range."""
+
+    __tablename__ = "catchment_unit"
+
+    offering_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offering.id", ondelete="CASCADE"))
+    cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"))
+    district_code: Mapped[str] = mapped_column(String(20))
+    community: Mapped[str | None] = mapped_column(String(100))
+    road: Mapped[str | None] = mapped_column(String(100))
+    road_key: Mapped[str | None] = mapped_column(String(100))
+    number_from: Mapped[int | None] = mapped_column(Integer)
+    number_to: Mapped[int | None] = mapped_column(Integer)
+    parity: Mapped[Parity] = mapped_column(_enum(Parity, 10), server_default=Parity.all.value)
+    estate: Mapped[str | None] = mapped_column(String(100))
+    estate_key: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        CheckConstraint("road_key IS NOT NULL OR estate_key IS NOT NULL", name="road_or_estate"),
+        Index("ix_catchment_unit_road", "cycle_id", "district_code", "road_key"),
+        Index("ix_catchment_unit_estate", "cycle_id", "district_code", "estate_key"),
+        Index("ix_catchment_unit_offering_id", "offering_id"),
+    )
+
+
+class Child(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "child"
+    __mapper_args__ = {"eager_defaults": True}
+
+    parent_subject: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(50))
+    sex: Mapped[Sex] = mapped_column(_enum(Sex, 10))
+    birth_date: Mapped[date] = mapped_column(Date)
+    id_number_cipher: Mapped[bytes] = mapped_column(LargeBinary)
+    id_number_key_id: Mapped[str] = mapped_column(String(20))
+    id_number_index: Mapped[bytes] = mapped_column(LargeBinary)
+    id_number_masked: Mapped[str] = mapped_column(String(20))
+
+    __table_args__ = (
+        UniqueConstraint("parent_subject", "id_number_index"),
+        Index("ix_child_id_number_index", "id_number_index"),
+    )
+
+
+class FamilyFacts(Timestamps, Base):
+    """What a family declares about a child: 户籍, property, 随迁子女 proofs, policy claims."""
+
+    __tablename__ = "family_facts"
+    __mapper_args__ = {"eager_defaults": True}
+
+    child_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("child.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Addresses are {district_code, road, house_number, community, estate, detail}.
+    hukou_address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    hukou_move_in_date: Mapped[date | None] = mapped_column(Date)
+    three_generations: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    has_property: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    property_address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    property_certificate_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    property_certificate_key_id: Mapped[str | None] = mapped_column(String(20))
+    property_certificate_index: Mapped[bytes | None] = mapped_column(LargeBinary)
+    property_certificate_masked: Mapped[str | None] = mapped_column(String(60))
+    property_ownership: Mapped[PropertyOwnership | None] = mapped_column(
+        _enum(PropertyOwnership, 10)
+    )
+    property_share: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    property_owner: Mapped[PropertyOwner | None] = mapped_column(_enum(PropertyOwner, 20))
+    property_handover_date: Mapped[date | None] = mapped_column(Date)
+    lives_at_property: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    residence_address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    residence_proof: Mapped[ResidenceProof | None] = mapped_column(_enum(ResidenceProof, 30))
+    employment_proof: Mapped[EmploymentProof | None] = mapped_column(_enum(EmploymentProof, 30))
+    social_insurance_months: Mapped[int | None] = mapped_column(Integer)
+    claims: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
+
+    __table_args__ = (
+        CheckConstraint(
+            "property_share IS NULL OR (property_share > 0 AND property_share <= 1)",
+            name="share_range",
+        ),
+    )
+
+
+class Guardian(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "guardian"
+    __mapper_args__ = {"eager_defaults": True}
+
+    child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    relation: Mapped[GuardianRelation] = mapped_column(_enum(GuardianRelation, 20))
+    name: Mapped[str] = mapped_column(String(50))
+    phone_masked: Mapped[str | None] = mapped_column(String(20))
+    phone_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_key_id: Mapped[str | None] = mapped_column(String(20))
+    id_number_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    id_number_key_id: Mapped[str | None] = mapped_column(String(20))
+    id_number_index: Mapped[bytes | None] = mapped_column(LargeBinary)
+    id_number_masked: Mapped[str | None] = mapped_column(String(20))
+    hukou_in_nanning: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    residence_permit_district_code: Mapped[str | None] = mapped_column(String(20))
+    residence_permit_valid_until: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_guardian_child_id", "child_id"),)
+
+
+class Document(UUIDPrimaryKey, Base):
+    __tablename__ = "document"
+
+    child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
+    parent_subject: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, 40))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    blob_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("ix_document_child_id", "child_id"),)
+
+
+class Application(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "application"
+    __mapper_args__ = {"eager_defaults": True}
+
+    cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"))
+    child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
+    parent_subject: Mapped[str] = mapped_column(String(100))
+    # The child's ID-number blind index: one live application per child per cycle, whichever
+    # parent account files it.
+    id_number_index: Mapped[bytes] = mapped_column(LargeBinary)
+    track: Mapped[Track] = mapped_column(_enum(Track, 10))
+    # Offering ids of the private schools chosen, most wanted first.
+    private_choices: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
+    status: Mapped[ApplicationStatus] = mapped_column(_enum(ApplicationStatus, 20))
+    migrant: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    district_code: Mapped[str | None] = mapped_column(String(20))
+    school_codes: Mapped[list[str]] = mapped_column(ARRAY(String(20)), default=list)
+    catchment_offering_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("offering.id", ondelete="SET NULL")
+    )
+    catchment_school_code: Mapped[str | None] = mapped_column(String(20))
+    catchment_rule: Mapped[str | None] = mapped_column(Text)
+    batch_code: Mapped[str | None] = mapped_column(String(40))
+    batch_order: Mapped[int | None] = mapped_column(Integer)
+    batch_name: Mapped[str | None] = mapped_column(String(100))
+    batch_reason: Mapped[str | None] = mapped_column(Text)
+    batch_explanation: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    priority_key: Mapped[list[float]] = mapped_column(ARRAY(Double), default=list)
+    facts_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    property_certificate_index: Mapped[bytes | None] = mapped_column(LargeBinary)
+    flags: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
+    verification_status: Mapped[VerificationStatus] = mapped_column(
+        _enum(VerificationStatus, 20), server_default=VerificationStatus.not_started.value
+    )
+    return_message: Mapped[str | None] = mapped_column(Text)
+    corrections: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Filled by the batch-admission job.
+    admitted_offering_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("offering.id", ondelete="SET NULL")
+    )
+    admitted_school_code: Mapped[str | None] = mapped_column(String(20))
+    admitted_ownership: Mapped[Ownership | None] = mapped_column(_enum(Ownership, 10))
+
+    __table_args__ = (
+        Index(
+            "uq_application_one_per_child",
+            "cycle_id",
+            "id_number_index",
+            unique=True,
+            postgresql_where=text("status <> 'withdrawn'"),
+        ),
+        Index("ix_application_queue", "cycle_id", "status", "id"),
+        Index("ix_application_district_queue", "cycle_id", "district_code", "status", "id"),
+        Index("ix_application_school_codes", "school_codes", postgresql_using="gin"),
+        Index("ix_application_flags", "flags", postgresql_using="gin"),
+        Index("ix_application_parent_subject", "parent_subject"),
+        Index("ix_application_child_id", "child_id"),
+        Index("ix_application_property_certificate_index", "property_certificate_index"),
+    )
+
+
+class ApplicationEvent(Base):
+    """The status timeline a family sees (staff identities stay in the audit log)."""
+
+    __tablename__ = "application_event"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE")
+    )
+    occurred_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    from_status: Mapped[ApplicationStatus | None] = mapped_column(_enum(ApplicationStatus, 20))
+    to_status: Mapped[ApplicationStatus] = mapped_column(_enum(ApplicationStatus, 20))
+    actor_kind: Mapped[str] = mapped_column(String(20))
+    reason_code: Mapped[str | None] = mapped_column(String(60))
+    message: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_application_event_application_id", "application_id", "id"),)
+
+
+class Verification(UUIDPrimaryKey, Base):
+    """One agency's answer about one application, stored for reviewers."""
+
+    __tablename__ = "verification"
+
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE")
+    )
+    agency: Mapped[Agency] = mapped_column(_enum(Agency, 30))
+    outcome: Mapped[CheckOutcome] = mapped_column(_enum(CheckOutcome, 20))
+    # What matched and what did not, as booleans and dates: no personal numbers.
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("application_id", "agency"),)
+
+
+class Notification(Base):
+    """An SMS sent to a family (the development sender only records and logs it)."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    parent_subject: Mapped[str] = mapped_column(String(100))
+    application_id: Mapped[uuid.UUID | None] = mapped_column()
+    template: Mapped[str] = mapped_column(String(60))
+    message: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class AuditLog(AuditLogMixin, Base):
@@ -27,4 +479,8 @@ class AuditLog(AuditLogMixin, Base):
 
 
 class OutboxMessage(OutboxMessageMixin, Base):
+    pass
+
+
+class IdempotencyRecord(IdempotencyRecordMixin, Base):
     pass

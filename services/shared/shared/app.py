@@ -4,6 +4,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -95,8 +96,9 @@ def build_app(
                 cache_seconds=settings.jwks_cache_seconds,
                 refresh_min_seconds=settings.jwks_refresh_min_seconds,
             )
-            if settings.trusted_jwks_json:
-                keys = CombinedKeySet(StaticKeySet(json.loads(settings.trusted_jwks_json)), keys)
+            if settings.trusted_jwks_file:
+                trusted = _read_jwks(settings.trusted_jwks_file)
+                keys = CombinedKeySet(StaticKeySet(trusted), keys)
             app.state.token_verifier = TokenVerifier(
                 keys, issuer=settings.token_issuer, revocations=RevocationList(redis)
             )
@@ -126,6 +128,11 @@ def build_app(
         app.include_router(router)
     app.include_router(health_router())
     return app
+
+
+def _read_jwks(path: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return document
 
 
 def health_router() -> APIRouter:

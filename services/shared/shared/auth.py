@@ -210,20 +210,19 @@ class RemoteKeySet:
 
 
 class CombinedKeySet:
-    """Try each key set in turn (e.g. a test issuer's keys, then the directory's)."""
+    """Several key sets tried in order: the first that knows the key id wins."""
 
     def __init__(self, *key_sets: KeySet) -> None:
         self.key_sets = key_sets
 
     async def get_key(self, key_id: str | None) -> jwt.PyJWK:
-        last_error: Unauthenticated | None = None
-        for key_set in self.key_sets:
+        for index, key_set in enumerate(self.key_sets):
             try:
                 return await key_set.get_key(key_id)
-            except Unauthenticated as error:
-                last_error = error
-        assert last_error is not None
-        raise last_error
+            except Unauthenticated:
+                if index == len(self.key_sets) - 1:
+                    raise
+        raise Unauthenticated(Text("令牌的签名密钥未知", "The token's signing key is unknown"))
 
 
 class RevocationList:

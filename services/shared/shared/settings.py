@@ -75,9 +75,9 @@ class BaseServiceSettings(BaseSettings):
     jwks_refresh_min_seconds: float = 10.0
     jwks_cache_seconds: float = 3600.0
     token_issuer: str = "xuezai-directory"
-    # Extra public keys to trust besides the directory's (a JWKS document as JSON). For tests that
-    # run the real processes with tokens from a test issuer; refused outside development/testing.
-    trusted_jwks_json: str | None = None
+    # A JWKS file trusted besides the directory's keys, for end-to-end tests and benchmarks that
+    # sign their own tokens while no directory runs. Refused in production.
+    trusted_jwks_file: str | None = None
 
     # Credentials this service uses to obtain a service token from the directory.
     service_client_secret: str = Field(default=f"{DEVELOPMENT_SECRET_PREFIX}service-secret")
@@ -108,8 +108,8 @@ class BaseServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_development_secrets(self) -> Self:
-        if self.env == Environment.production and self.trusted_jwks_json:
-            raise ValueError("trusted_jwks_json is for development and tests only")
+        if self.env == Environment.production and self.trusted_jwks_file:
+            raise ValueError("trusted_jwks_file is for tests and benchmarks, not production")
         if self.env == Environment.production:
             for name in type(self).model_fields:
                 value = getattr(self, name)

@@ -19,6 +19,16 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = ()
 
 async def load_demo_data(database_url: str) -> None:
     from directory.seed.loader import load_demo_organizations
+    from directory.seed.nanning import SCHOOLS
+    from enrolment.seed import DemoSchool, load_demo_enrolment
+
+    demo_schools = [
+        DemoSchool(
+            school.code, school.name, district, school.stages, school.ownership, school.address
+        )
+        for district, schools in SCHOOLS.items()
+        for school in schools
+    ]
 
     engine = create_engine(
         database_url, application_name="xuezai.seed", pool_size=1, max_overflow=0
@@ -26,5 +36,7 @@ async def load_demo_data(database_url: str) -> None:
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
             await load_demo_organizations(session)
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await load_demo_enrolment(session, demo_schools)
     finally:
         await engine.dispose()

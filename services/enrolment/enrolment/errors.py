@@ -1,0 +1,105 @@
+"""The enrolment service's errors: stable codes, Chinese and English titles."""
+
+from shared.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from shared.i18n import Text
+
+
+class CycleNotFound(NotFound):
+    code = "enrolment.cycle.not_found"
+    title = Text("招生周期不存在", "Cycle not found")
+
+
+class OfferingNotFound(NotFound):
+    code = "enrolment.offering.not_found"
+    title = Text("学校招生计划不存在", "Offering not found")
+
+
+class CatchmentUnitNotFound(NotFound):
+    code = "enrolment.catchment_unit.not_found"
+    title = Text("招生地段不存在", "Catchment unit not found")
+
+
+class ChildNotFound(NotFound):
+    code = "enrolment.child.not_found"
+    title = Text("儿童信息不存在", "Child not found")
+
+
+class DocumentNotFound(NotFound):
+    code = "enrolment.document.not_found"
+    title = Text("材料不存在", "Document not found")
+
+
+class ApplicationNotFound(NotFound):
+    code = "enrolment.application.not_found"
+    title = Text("报名申请不存在", "Application not found")
+
+
+class CycleConflict(Conflict):
+    code = "enrolment.cycle.conflict"
+    title = Text(
+        "招生周期已存在或状态不允许此操作", "The cycle exists already or its state forbids this"
+    )
+
+
+class OfferingConflict(Conflict):
+    code = "enrolment.offering.conflict"
+    title = Text("该校在本周期已有招生计划", "This school already has an offering in the cycle")
+
+
+class ChildConflict(Conflict):
+    code = "enrolment.child.duplicate"
+    title = Text("该儿童已添加", "This child has been added already")
+
+
+class FactsLocked(Conflict):
+    code = "enrolment.child.locked"
+    title = Text(
+        "报名审核期间不能修改信息；被退回后可修改",
+        "Information cannot change while an application is under review; it can once returned",
+    )
+
+
+class DuplicateApplication(Conflict):
+    code = "enrolment.application.duplicate"
+    title = Text(
+        "该儿童在本招生周期已有报名", "This child already has an application in this cycle"
+    )
+
+    @classmethod
+    def for_child(cls) -> "DuplicateApplication":
+        message = Text(
+            "同一儿童在同一招生周期只能报名一次（以身份证号为准）",
+            "A child may apply once per cycle (by ID number)",
+        )
+        return cls(
+            message,
+            errors=[FieldError(field="body.child_id", message=str(message), type="duplicate")],
+        )
+
+
+class InvalidTransition(Conflict):
+    code = "enrolment.application.invalid_transition"
+    title = Text("当前状态不允许此操作", "The application's status does not allow this")
+
+
+class WindowClosed(InvalidInput):
+    code = "enrolment.application.window_closed"
+    title = Text("不在报名开放时间内", "Registration is not open now")
+    status = 422
+
+
+class MissingDocuments(InvalidInput):
+    code = "enrolment.application.missing_documents"
+    title = Text("缺少所需材料", "Required documents are missing")
+
+
+class NotEligible(InvalidInput):
+    code = "enrolment.application.not_eligible"
+    title = Text("不符合报名条件", "Not eligible to apply")
+
+
+class PersonalDataForbidden(Forbidden):
+    code = "enrolment.personal_data.forbidden"
+    title = Text(
+        "查看完整证件号码需要单独授权", "Reading full ID numbers needs a separate permission"
+    )
