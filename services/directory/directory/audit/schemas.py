@@ -1,0 +1,36 @@
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class AuditEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    occurred_at: datetime
+    actor_subject: str | None
+    actor_kind: str | None
+    actor_roles: list[str]
+    action: str
+    resource_type: str
+    resource_id: str | None
+    request_id: str | None
+    client_ip: str | None
+    details: dict[str, Any]
+
+    @field_validator("client_ip", mode="before")
+    @classmethod
+    def _address(cls, value: Any) -> Any:
+        return str(value) if value is not None else None
+
+
+class AuditFilters(BaseModel):
+    action: str | None = Field(
+        default=None, max_length=100, description="Exact, or a prefix ending in `.` (`auth.`)."
+    )
+    actor_subject: str | None = Field(default=None, max_length=100)
+    resource_type: str | None = Field(default=None, max_length=60)
+    resource_id: str | None = Field(default=None, max_length=100)
+    since: datetime | None = None
+    until: datetime | None = None
