@@ -56,7 +56,8 @@ def create_app(settings: Settings | None = None, *, key_set: KeySet | None = Non
     local_keys = LocalKeySet(
         lambda: app.state.sessionmaker,
         runtime.keys,
-        refresh_min_seconds=1.0,
+        # Keys are published ahead of use, so a short throttle never hides a new one.
+        refresh_min_seconds=min(1.0, settings.jwks_refresh_min_seconds),
         also_trusted=key_set,
     )
     routers = [router]

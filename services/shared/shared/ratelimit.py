@@ -12,6 +12,7 @@ protect secrets (staff lockout, SMS code tries and sends) live in PostgreSQL and
 import math
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -47,14 +48,15 @@ class RateDecision:
 
 
 class RateLimiter:
-    def __init__(self, redis: Redis | None) -> None:
+    def __init__(self, redis: Redis | None, *, clock: Callable[[], float] = time.time) -> None:
         self.redis = redis
+        self.clock = clock
 
     async def hit(self, name: str, *, limit: int, window_seconds: float) -> RateDecision:
         """Count one request against `name`; refuse it if `limit` were exceeded in the window."""
         if self.redis is None:
             return RateDecision(True, enforced=False)
-        now = time.time()
+        now = self.clock()
         try:
             allowed, oldest = await self.redis.eval(  # type: ignore[misc]
                 _SCRIPT,
