@@ -502,3 +502,36 @@ async def test_seed_is_idempotent(session: AsyncSession) -> None:
         await session.scalars(select(Organization.code).where(Organization.code.is_not(None)))
     ).all()
     assert len(codes) == len(set(codes))
+
+
+async def test_text_postgres_cannot_store_is_a_4xx_not_a_500(
+    directory: httpx.AsyncClient, nanning: Nanning, issuer: TestIssuer
+) -> None:
+    """Found by schemathesis: a NUL character used to reach the database as a 500."""
+    bureau = await nanning.by_code("450103")
+    headers = issuer.city_admin()
+
+    created = await directory.post(
+        "/v1/organizations",
+        json=school(str(bureau.id), "4501039950", aliases=["坏\x00名字"]),
+        headers=headers,
+    )
+    searched = await directory.get("/v1/organizations", params={"q": "a\x00b"}, headers=headers)
+    looked_up = await directory.post(
+        "/v1/organizations/lookup",
+        json={"names": ["市教育局\x00"], "codes": ["4501\x00"]},
+        headers=headers,
+    )
+    grouped = await directory.post(
+        "/v1/organization-groups",
+        json={"code": "nul-group", "name": "组", "names": ["\x00"]},
+        headers=headers,
+    )
+
+    assert created.status_code == 422
+    assert created.json()["errors"][0]["field"] == "body.aliases.0"
+    assert searched.status_code == 422
+    assert looked_up.status_code == 200
+    assert looked_up.json()["names"][0]["match"] == "none"
+    assert looked_up.json()["missing_codes"] == ["4501\x00"]
+    assert grouped.status_code == 422

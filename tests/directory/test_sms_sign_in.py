@@ -54,7 +54,7 @@ async def test_a_parent_signs_in_with_the_code_from_the_sms(
     code = await last_code(directory, phone)
     tokens = await exchange(directory, phone, code)
 
-    assert sent.status_code == 202
+    assert sent.status_code == 201
     assert sent.json() == {
         "phone": f"{phone[:3]}****{phone[-4:]}",
         "expires_in": 300,
@@ -115,7 +115,7 @@ async def test_one_send_per_phone_per_60_seconds(
     directory: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     phone = random_phone()
-    assert (await send_code(directory, phone)).status_code == 202
+    assert (await send_code(directory, phone)).status_code == 201
 
     too_soon = await send_code(directory, phone)
 
@@ -124,17 +124,17 @@ async def test_one_send_per_phone_per_60_seconds(
     assert too_soon.json()["code"] == "rate_limited"
     assert 55 <= int(too_soon.headers["retry-after"]) <= 60
     other_phone = random_phone()
-    assert (await send_code(directory, other_phone)).status_code == 202
+    assert (await send_code(directory, other_phone)).status_code == 201
 
     await age_codes(session, 61)
-    assert (await send_code(directory, phone)).status_code == 202
+    assert (await send_code(directory, phone)).status_code == 201
 
 
 async def test_a_daily_cap_per_phone(make_directory, session: AsyncSession) -> None:
     directory = await make_directory(sms_daily_limit=3)
     phone = random_phone()
     for _ in range(3):
-        assert (await send_code(directory, phone)).status_code == 202
+        assert (await send_code(directory, phone)).status_code == 201
         await age_codes(session, 61)
 
     capped = await send_code(directory, phone)
@@ -147,10 +147,10 @@ async def test_a_daily_cap_per_phone(make_directory, session: AsyncSession) -> N
 async def test_the_daily_cap_counts_the_local_day(make_directory, session: AsyncSession) -> None:
     directory = await make_directory(sms_daily_limit=1)
     phone = random_phone()
-    assert (await send_code(directory, phone)).status_code == 202
+    assert (await send_code(directory, phone)).status_code == 201
     await age_codes(session, 26 * 3600)  # yesterday, whatever the hour now
 
-    assert (await send_code(directory, phone)).status_code == 202
+    assert (await send_code(directory, phone)).status_code == 201
 
 
 async def test_at_most_five_tries_per_code(directory: httpx.AsyncClient) -> None:
@@ -204,7 +204,7 @@ async def test_sends_per_network_address_are_limited(make_directory, redis_url: 
     await redis.aclose()
     directory = await make_directory(sms_hourly_limit_per_ip=2)
     for _ in range(2):
-        assert (await send_code(directory, random_phone())).status_code == 202
+        assert (await send_code(directory, random_phone())).status_code == 201
 
     refused = await send_code(directory, random_phone())
 
@@ -216,7 +216,7 @@ async def test_limits_in_postgres_hold_when_redis_is_down(make_directory) -> Non
     directory = await make_directory(redis_url="redis://127.0.0.1:1/0")
     phone = random_phone()
 
-    assert (await send_code(directory, phone)).status_code == 202
+    assert (await send_code(directory, phone)).status_code == 201
     assert (await send_code(directory, phone)).status_code == 429
 
 
@@ -249,7 +249,7 @@ async def test_a_failing_sms_gateway_stores_no_code(
     index = runtime.crypto.phone_index(phone)
     assert (await session.scalars(select(SmsCode).where(SmsCode.phone_index == index))).all() == []
     # Nothing stored, so the family may ask again at once.
-    assert (await send_code(directory, phone)).status_code == 202
+    assert (await send_code(directory, phone)).status_code == 201
 
 
 @given(

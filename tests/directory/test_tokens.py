@@ -330,3 +330,18 @@ async def test_changing_my_password_signs_out_my_other_sessions(
         await directory.get("/v1/me", headers=bearer(laptop["access_token"]))
     ).status_code == 200
     assert (await sign_in(directory, user.username, "a-brand-new-password")).status_code == 200
+
+
+async def test_nul_characters_in_credentials_are_refused_cleanly(
+    directory: httpx.AsyncClient,
+) -> None:
+    form = await directory.post(
+        "/v1/auth/token", data={"grant_type": "password", "username": "a\x00b", "password": "x"}
+    )
+    basic = await directory.post(
+        "/v1/auth/token", data={"grant_type": "client_credentials"}, auth=("a\x00b", "secret")
+    )
+
+    assert form.status_code == 422
+    assert form.json()["errors"][0]["field"] == "body.username"
+    assert basic.status_code == 401

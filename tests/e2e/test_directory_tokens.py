@@ -321,7 +321,7 @@ async def test_a_parent_signs_in_by_code_against_the_running_platform(live: Live
                 )
             )
 
-    assert (await live.http.post(codes_url, json={"phone": phone})).status_code == 202
+    assert (await live.http.post(codes_url, json={"phone": phone})).status_code == 201
     # Limit 1: one send per 60 seconds.
     too_soon = await live.http.post(codes_url, json={"phone": phone})
     assert too_soon.status_code == 429
@@ -342,7 +342,7 @@ async def test_a_parent_signs_in_by_code_against_the_running_platform(live: Live
 
     # Limit 3: a code lives five minutes.
     await move_codes_back(61)
-    assert (await live.http.post(codes_url, json={"phone": phone})).status_code == 202
+    assert (await live.http.post(codes_url, json={"phone": phone})).status_code == 201
     stale = await outbox_code()
     await move_codes_back(301)
     expired = await live.http.post(
@@ -351,7 +351,7 @@ async def test_a_parent_signs_in_by_code_against_the_running_platform(live: Live
     assert expired.status_code == 400
 
     # The happy path, end to end.
-    assert (await live.http.post(codes_url, json={"phone": phone})).status_code == 202
+    assert (await live.http.post(codes_url, json={"phone": phone})).status_code == 201
     tokens = await live.http.post(
         token_url, data={"grant_type": SMS_CODE_GRANT, "phone": phone, "code": await outbox_code()}
     )
@@ -378,7 +378,7 @@ async def test_a_parent_signs_in_by_code_against_the_running_platform(live: Live
     # Limit 4: a daily cap per phone (10 by default; 3 sent already today).
     for _ in range(7):
         await move_codes_back(61)
-        assert (await live.http.post(codes_url, json={"phone": phone})).status_code == 202
+        assert (await live.http.post(codes_url, json={"phone": phone})).status_code == 201
     await move_codes_back(61)
     capped = await live.http.post(codes_url, json={"phone": phone})
     assert capped.status_code == 429

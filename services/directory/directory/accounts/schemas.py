@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from directory.text import NO_NUL, PRINTABLE
 from shared.auth import Role, ScopeLevel
 
 Username = Annotated[
@@ -12,8 +13,10 @@ Username = Annotated[
         strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"
     ),
 ]
-Password = Annotated[str, StringConstraints(min_length=10, max_length=128)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Password = Annotated[str, StringConstraints(min_length=10, max_length=128, pattern=NO_NUL)]
+DisplayName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=PRINTABLE)
+]
 
 
 class GrantIn(BaseModel):
@@ -24,7 +27,9 @@ class GrantIn(BaseModel):
 
     role: Role
     level: ScopeLevel
-    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    code: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=NO_NUL)
+    ]
 
 
 class GrantRead(BaseModel):
@@ -74,13 +79,15 @@ class UserRead(BaseModel):
 
 
 class UserFilters(BaseModel):
-    q: str | None = Field(default=None, max_length=64, description="Part of username or name.")
+    q: str | None = Field(
+        default=None, max_length=64, pattern=NO_NUL, description="Part of username or name."
+    )
     role: Role | None = None
-    district_code: str | None = Field(default=None, max_length=20)
+    district_code: str | None = Field(default=None, max_length=20, pattern=NO_NUL)
 
 
 class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    current_password: Annotated[str, StringConstraints(max_length=128)]
+    current_password: Annotated[str, StringConstraints(max_length=128, pattern=NO_NUL)]
     new_password: Password

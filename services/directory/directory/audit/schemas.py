@@ -3,6 +3,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from directory.text import NO_NUL
+
 
 class AuditEventRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -27,10 +29,13 @@ class AuditEventRead(BaseModel):
 
 class AuditFilters(BaseModel):
     action: str | None = Field(
-        default=None, max_length=100, description="Exact, or a prefix ending in `.` (`auth.`)."
+        default=None,
+        max_length=100,
+        pattern=NO_NUL,
+        description="Exact, or a prefix ending in `.` (`auth.`).",
     )
-    actor_subject: str | None = Field(default=None, max_length=100)
-    resource_type: str | None = Field(default=None, max_length=60)
-    resource_id: str | None = Field(default=None, max_length=100)
+    actor_subject: str | None = Field(default=None, max_length=100, pattern=NO_NUL)
+    resource_type: str | None = Field(default=None, max_length=60, pattern=NO_NUL)
+    resource_id: str | None = Field(default=None, max_length=100, pattern=NO_NUL)
     since: datetime | None = None
     until: datetime | None = None

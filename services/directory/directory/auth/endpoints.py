@@ -12,6 +12,7 @@ from directory.auth.errors import InvalidClient, InvalidGrant, UnsupportedGrantT
 from directory.auth.schemas import MeRead, SmsCodeRequest, SmsCodeSent, TokenResponse
 from directory.auth.service import SMS_CODE_GRANT, Rejected, auth_service
 from directory.runtime import ClientIp, RuntimeDep
+from directory.text import NO_NUL, storable
 from shared.auth import AnyPrincipal, Staff
 from shared.db import DbSession
 from shared.errors import InvalidInput, TooManyRequests, UpstreamUnavailable, problem_response
@@ -54,15 +55,15 @@ async def token(
     runtime: RuntimeDep,
     client_ip: ClientIp,
     response: Response,
-    grant_type: Annotated[str, Form(max_length=100)],
-    username: Annotated[str | None, Form(max_length=64)] = None,
-    password: Annotated[str | None, Form(max_length=128)] = None,
-    refresh_token: Annotated[str | None, Form(max_length=200)] = None,
-    scope: Annotated[str | None, Form(max_length=1000)] = None,
-    client_id: Annotated[str | None, Form(max_length=64)] = None,
-    client_secret: Annotated[str | None, Form(max_length=200)] = None,
-    phone: Annotated[str | None, Form(max_length=20)] = None,
-    code: Annotated[str | None, Form(max_length=10)] = None,
+    grant_type: Annotated[str, Form(max_length=100, pattern=NO_NUL)],
+    username: Annotated[str | None, Form(max_length=64, pattern=NO_NUL)] = None,
+    password: Annotated[str | None, Form(max_length=128, pattern=NO_NUL)] = None,
+    refresh_token: Annotated[str | None, Form(max_length=200, pattern=NO_NUL)] = None,
+    scope: Annotated[str | None, Form(max_length=1000, pattern=NO_NUL)] = None,
+    client_id: Annotated[str | None, Form(max_length=64, pattern=NO_NUL)] = None,
+    client_secret: Annotated[str | None, Form(max_length=200, pattern=NO_NUL)] = None,
+    phone: Annotated[str | None, Form(max_length=20, pattern=NO_NUL)] = None,
+    code: Annotated[str | None, Form(max_length=10, pattern=NO_NUL)] = None,
     basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)] = None,
 ) -> Any:
     """`application/x-www-form-urlencoded`, by `grant_type`:
@@ -100,6 +101,8 @@ async def token(
     elif grant_type == "client_credentials":
         if basic is not None:
             identifier, secret = basic.username, basic.password
+            if not (storable(identifier) and len(identifier) <= 64):
+                raise InvalidClient()
         else:
             identifier = _require(client_id, "client_id")
             secret = _require(client_secret, "client_secret")
@@ -134,7 +137,7 @@ async def token(
 @router.post(
     "/sms-codes",
     summary="Send a sign-in code to a parent's phone",
-    status_code=202,
+    status_code=201,
     response_model=SmsCodeSent,
     responses={
         429: TooManyRequests.openapi_response(),
@@ -172,7 +175,7 @@ async def logout(
     response_model=Acknowledged,
 )
 async def revoke(
-    token: Annotated[str, Form(max_length=200)],
+    token: Annotated[str, Form(max_length=200, pattern=NO_NUL)],
     session: DbSession,
     runtime: RuntimeDep,
     client_ip: ClientIp,

@@ -31,12 +31,6 @@ class SmsCodeSent(BaseModel):
     resend_after: int = Field(description="Seconds before another code may be sent.")
 
 
-class RevokeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-
-
 class MeRead(BaseModel):
     subject: str
     kind: str

@@ -5,12 +5,16 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from directory.models import ClientKind
+from directory.text import PRINTABLE
 
 ClientId = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"
     ),
+]
+ClientName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=PRINTABLE)
 ]
 Scope = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+(:[a-z0-9_]+)+$", max_length=80)]
 
@@ -21,7 +25,7 @@ class ClientCreate(BaseModel):
     client_id: ClientId | None = Field(
         default=None, description="Chosen by the bureau (e.g. `property-registry`) or generated."
     )
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: ClientName
     scopes: list[Scope] = Field(min_length=1, max_length=50)
     rate_limit_per_minute: int | None = Field(
         default=None, ge=1, le=100_000, description="Requests per minute across the platform."

@@ -88,6 +88,7 @@ STAGE_WORDS: dict[str, tuple[str, ...]] = {
 }
 OWNERSHIP_WORDS = {"公办": "public", "民办": "private"}
 _LIST_SEPARATORS = re.compile(r"[、,，;；/|\s]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class ImportFileInvalid(InvalidInput):
@@ -262,6 +263,9 @@ def parse_row(row: Row) -> None:
     for column, value in row.cells.items():
         if value == "":
             continue
+        if _CONTROL.search(value):
+            row.fail(column, Text("含有不可见的控制字符", "Contains control characters"))
+            continue
         if column == "kind":
             raw[column] = KIND_WORDS.get(value, value.lower())
         elif column == "stages":
@@ -282,6 +286,8 @@ def parse_row(row: Row) -> None:
                 raw[column] = value
         else:
             raw[column] = value
+    if row.errors:
+        return
     try:
         row.data = ImportRow.model_validate(raw)
     except ValidationError as error:

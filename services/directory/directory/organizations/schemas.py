@@ -6,9 +6,16 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from directory.models import OrganizationKind, Ownership, Stage
+from directory.text import NO_NUL, PRINTABLE
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=PRINTABLE)
+]
+Alias = Name
+Address = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=300, pattern=PRINTABLE)
+]
+Description = Annotated[str, StringConstraints(max_length=500, pattern=PRINTABLE)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z-]{1,20}$")]
 
 
@@ -56,7 +63,7 @@ class OrganizationFields(BaseModel):
     )
     stages: list[Stage] = Field(default_factory=list, max_length=4)
     ownership: Ownership | None = None
-    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    address: Address | None = None
     latitude: Decimal | None = Field(default=None, ge=-90, le=90, max_digits=9, decimal_places=6)
     longitude: Decimal | None = Field(default=None, ge=-180, le=180, max_digits=9, decimal_places=6)
     valid_from: date | None = None
@@ -82,7 +89,7 @@ class OrganizationUpdate(BaseModel):
     district_code: Code | None = None
     stages: list[Stage] | None = Field(default=None, max_length=4)
     ownership: Ownership | None = None
-    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    address: Address | None = None
     latitude: Decimal | None = Field(default=None, ge=-90, le=90, max_digits=9, decimal_places=6)
     longitude: Decimal | None = Field(default=None, ge=-180, le=180, max_digits=9, decimal_places=6)
     valid_from: date | None = None
@@ -105,11 +112,14 @@ class Succession(BaseModel):
 
 class OrganizationFilters(BaseModel):
     kind: OrganizationKind | None = None
-    district_code: str | None = Field(default=None, max_length=20)
+    district_code: str | None = Field(default=None, max_length=20, pattern=NO_NUL)
     parent_id: uuid.UUID | None = None
     stage: Stage | None = None
     q: str | None = Field(
-        default=None, max_length=100, description="Part of a name or alias, or a code (prefix)."
+        default=None,
+        max_length=100,
+        pattern=NO_NUL,
+        description="Part of a name or alias, or a code (prefix).",
     )
     valid_on: date | None = Field(
         default=None, description="Units valid on this date (default: today)."
@@ -150,7 +160,7 @@ class GroupCreate(BaseModel):
     code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,60}$")]
     name: Name
     names: list[Alias] = Field(default_factory=list, max_length=50)
-    description: Annotated[str, StringConstraints(max_length=500)] | None = None
+    description: Description | None = None
     member_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500)
 
 
@@ -159,5 +169,5 @@ class GroupUpdate(BaseModel):
 
     name: Name | None = None
     names: list[Alias] | None = Field(default=None, max_length=50)
-    description: Annotated[str, StringConstraints(max_length=500)] | None = None
+    description: Description | None = None
     member_ids: list[uuid.UUID] | None = Field(default=None, max_length=500)

@@ -30,6 +30,7 @@ from directory.organizations.schemas import (
     OrganizationUpdate,
     Succession,
 )
+from directory.text import storable
 from shared import audit
 from shared.auth import Principal, Role
 from shared.clients.directory import LookupRequest, LookupResult, NameMatch, OrganizationRef
@@ -578,7 +579,7 @@ class OrganizationService:
                 missing_ids.append(value)
 
         holders: dict[str, list[Organization]] = {}
-        for organization in await repository.with_codes(request.codes):
+        for organization in await repository.with_codes(filter(storable, request.codes)):
             holders.setdefault(organization.code or "", []).append(organization)
         missing_codes: list[str] = []
         for code in dict.fromkeys(request.codes):
@@ -599,7 +600,8 @@ class OrganizationService:
 
         queries = list(dict.fromkeys(request.names))
         normalized = {query: normalize_name(query) for query in queries}
-        keys = [value for value in normalized.values() if value and len(value) <= 200]
+        # A name longer than any stored one, or with a NUL, can match nothing: not asked.
+        keys = [v for v in normalized.values() if v and len(v) <= 200 and storable(v)]
         by_name: dict[str, list[Organization]] = {}
         for organization in await repository.with_search_names(keys):
             by_name.setdefault(organization.search_name, []).append(organization)
