@@ -27,6 +27,7 @@ TEST_SETTINGS: dict[str, Any] = {
     "argon2_memory_kib": 1024,
     "argon2_parallelism": 1,
     "sms_hourly_limit_per_ip": 10_000,
+    "failed_sign_ins_per_ip": 10_000,
 }
 
 DirectoryFactory = Callable[..., Awaitable[httpx.AsyncClient]]
@@ -111,7 +112,7 @@ async def create_user(
         id=uuid7(),
         username=username or f"user-{uuid.uuid4().hex[:10]}",
         display_name="测试用户",
-        password_hash=_hasher().hash(password),
+        password_hash=_hasher().hash_sync(password),
         is_active=active,
         failed_attempts=0,
         grants=[],
@@ -151,7 +152,7 @@ async def create_api_client(
         client_id=client_id or f"agency-{uuid.uuid4().hex[:10]}",
         name="测试机构",
         kind=kind,
-        secret_hash=_hasher().hash(secret),
+        secret_hash=_hasher().hash_sync(secret),
         scopes=sorted(scopes),
         rate_limit_per_minute=rate_limit,
         is_active=active,

@@ -345,3 +345,28 @@ async def test_nul_characters_in_credentials_are_refused_cleanly(
     assert form.status_code == 422
     assert form.json()["errors"][0]["field"] == "body.username"
     assert basic.status_code == 401
+
+
+async def test_many_failures_from_one_address_pause_that_address(
+    make_directory, session: AsyncSession, redis_url: str
+) -> None:
+    """Guessing across many accounts (each guess costs an argon2 verification) is slowed per
+    network address, on top of each account's own lockout."""
+    from shared.ratelimit import RATE_LIMIT_KEY
+
+    redis: Redis = Redis.from_url(redis_url)
+    await redis.delete(RATE_LIMIT_KEY.format(name="sign-in-failures:127.0.0.1"))
+    await redis.aclose()
+    directory = await make_directory(failed_sign_ins_per_ip=3)
+    user = await create_user(session)
+    for name in ("alice", "bob", user.username):
+        assert (await sign_in(directory, name, "guess")).status_code == 400
+
+    paused = await sign_in(directory, user.username)
+    client = await directory.post(
+        "/v1/auth/token", data={"grant_type": "client_credentials"}, auth=("x-client", "secret")
+    )
+
+    assert paused.status_code == 429
+    assert 0 < int(paused.headers["retry-after"]) <= 600
+    assert client.status_code == 429

@@ -71,7 +71,7 @@ class Live:
             id=uuid7(),
             username=username,
             display_name="联调用户",
-            password_hash=hasher.hash(PASSWORD),
+            password_hash=hasher.hash_sync(PASSWORD),
             is_active=True,
             failed_attempts=0,
             grants=[
@@ -96,7 +96,7 @@ class Live:
             client_id=f"live-agency-{uuid.uuid4().hex[:8]}",
             name="联调机构",
             kind=ClientKind.agency,
-            secret_hash=SecretHasher(self.settings).hash(SECRET),
+            secret_hash=SecretHasher(self.settings).hash_sync(SECRET),
             scopes=sorted(scopes),
             rate_limit_per_minute=rate_limit,
             is_active=True,
@@ -136,6 +136,7 @@ async def live(live_platform: Platform, engine: AsyncEngine, redis_url: str) -> 
     # address's SMS budget afresh.
     redis: Redis = Redis.from_url(redis_url)
     await redis.delete(RATE_LIMIT_KEY.format(name="sms-ip:127.0.0.1"))
+    await redis.delete(RATE_LIMIT_KEY.format(name="sign-in-failures:127.0.0.1"))
     await redis.aclose()
     async with httpx.AsyncClient(timeout=10) as http:
         context = Live(live_platform, engine, http)

@@ -117,3 +117,30 @@ def test_grants_round_trip_through_their_token_form(
 @pytest.mark.parametrize("value", ["parent", "service", "agency_client"])
 def test_unscoped_grants_round_trip(value: str) -> None:
     assert str(Grant.parse(value)) == value
+
+
+async def test_any_service_enforces_an_agency_clients_rate_limit(make_client, issuer) -> None:
+    from plans.app import create_app
+    from plans.config import Settings
+
+    plans = await make_client(create_app, Settings)
+    headers = issuer.agency_client(f"limited-{uuid.uuid4().hex[:6]}", scopes=[], rate_limit=2)
+
+    statuses = [(await plans.get("/v1/plans", headers=headers)).status_code for _ in range(3)]
+
+    # Forbidden (no role) while within the limit; then the limit answers first.
+    assert statuses == [403, 403, 429]
+
+
+async def test_mixed_grants_from_the_test_issuer(make_client, issuer) -> None:
+    from plans.app import create_app
+    from plans.config import Settings
+
+    plans = await make_client(create_app, Settings)
+
+    response = await plans.get(
+        "/v1/plans",
+        headers=issuer.grants("inspector@district:450105", "school_staff@school:4501030001"),
+    )
+
+    assert response.status_code == 200

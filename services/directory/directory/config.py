@@ -33,6 +33,10 @@ class Settings(BaseServiceSettings):
     argon2_parallelism: int = 4
     lockout_threshold: int = 5
     lockout_minutes: int = 15
+    # Failed password and client-secret checks per network address (each costs an argon2
+    # verification); beyond it the address waits, whatever accounts it tries.
+    failed_sign_ins_per_ip: int = 50
+    failed_sign_ins_window_seconds: int = 600
 
     sms_code_seconds: int = 300
     sms_max_attempts: int = 5

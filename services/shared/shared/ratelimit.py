@@ -74,3 +74,37 @@ class RateLimiter:
             return RateDecision(True)
         retry_after = max(1, math.ceil(float(oldest) + window_seconds - now))
         return RateDecision(False, retry_after=retry_after)
+
+    async def check(self, name: str, *, limit: int, window_seconds: float) -> RateDecision:
+        """Whether `name` is already at its limit, without counting this request (pair with
+        `record`, to count only some outcomes, such as failures)."""
+        if self.redis is None:
+            return RateDecision(True, enforced=False)
+        now = self.clock()
+        key = RATE_LIMIT_KEY.format(name=name)
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.zremrangebyscore(key, "-inf", now - window_seconds)
+                pipe.zcard(key)
+                pipe.zrange(key, 0, 0, withscores=True)
+                _, count, oldest = await pipe.execute()
+        except Exception as error:  # fail open: see the module docstring
+            log.warning("rate_limit_unavailable", limit_name=name, error=str(error))
+            return RateDecision(True, enforced=False)
+        if int(count) < limit:
+            return RateDecision(True)
+        first = float(oldest[0][1]) if oldest else now
+        return RateDecision(False, retry_after=max(1, math.ceil(first + window_seconds - now)))
+
+    async def record(self, name: str, *, window_seconds: float) -> None:
+        if self.redis is None:
+            return
+        now = self.clock()
+        key = RATE_LIMIT_KEY.format(name=name)
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.zadd(key, {f"{now!r}:{uuid.uuid4().hex[:8]}": now})
+                pipe.pexpire(key, math.ceil(window_seconds * 1000))
+                await pipe.execute()
+        except Exception as error:
+            log.warning("rate_limit_unavailable", limit_name=name, error=str(error))

@@ -191,7 +191,7 @@ class AccountService:
             id=uuid7(),
             username=data.username,
             display_name=data.display_name,
-            password_hash=runtime.crypto.secrets.hash(data.password),
+            password_hash=await runtime.crypto.secrets.hash(data.password),
             is_active=True,
             failed_attempts=0,
             password_changed_at=now,
@@ -262,7 +262,7 @@ class AccountService:
             user.is_active = data.is_active
             signed_out = not data.is_active
         if data.password is not None:
-            user.password_hash = runtime.crypto.secrets.hash(data.password)
+            user.password_hash = await runtime.crypto.secrets.hash(data.password)
             user.password_changed_at = datetime.now(UTC)
             user.failed_attempts = 0
             user.locked_until = None
@@ -355,11 +355,11 @@ class AccountService:
         user = await UserRepository(session).get_loaded(user_id)
         if user is None or not user.is_active:
             raise UserNotFound()
-        if not runtime.crypto.secrets.verify(user.password_hash, data.current_password):
+        if not await runtime.crypto.secrets.verify(user.password_hash, data.current_password):
             raise WrongPassword.for_field(
                 "body.current_password", Text("当前密码不正确", "The current password is wrong")
             )
-        user.password_hash = runtime.crypto.secrets.hash(data.new_password)
+        user.password_hash = await runtime.crypto.secrets.hash(data.new_password)
         user.password_changed_at = datetime.now(UTC)
         try:
             keep = uuid.UUID(principal.session_id or "")

@@ -109,6 +109,36 @@ class AuthService:
             details=details,
         )
 
+    # --- guessing from one address ----------------------------------------------------------
+
+    @staticmethod
+    def _failures_key(client_ip: str | None) -> str:
+        return f"sign-in-failures:{client_ip}"
+
+    async def _refuse_if_guessing(self, runtime: Runtime, client_ip: str | None) -> None:
+        if client_ip is None:
+            return
+        decision = await runtime.limiter.check(
+            self._failures_key(client_ip),
+            limit=runtime.settings.failed_sign_ins_per_ip,
+            window_seconds=runtime.settings.failed_sign_ins_window_seconds,
+        )
+        if not decision.allowed:
+            raise TooManyRequests(
+                Text(
+                    "该网络登录失败次数过多，请稍后再试",
+                    "Too many failed sign-ins from this network",
+                ),
+                retry_after=decision.retry_after,
+            )
+
+    async def _count_failure(self, runtime: Runtime, client_ip: str | None) -> None:
+        if client_ip is not None:
+            await runtime.limiter.record(
+                self._failures_key(client_ip),
+                window_seconds=runtime.settings.failed_sign_ins_window_seconds,
+            )
+
     # --- staff: username and password --------------------------------------------------------
 
     async def password_grant(
@@ -121,11 +151,13 @@ class AuthService:
         client_ip: str | None,
     ) -> GrantOutcome:
         settings = runtime.settings
+        await self._refuse_if_guessing(runtime, client_ip)
         now = _now()
         generic = InvalidGrant(Text("用户名或密码不正确", "Wrong username or password"))
         user = await UserRepository(session).get_for_sign_in(username.strip())
         if user is None:
-            runtime.crypto.secrets.burn(password)
+            await self._count_failure(runtime, client_ip)
+            await runtime.crypto.secrets.burn(password)
             self._audit(
                 session,
                 "auth.sign_in.failed",
@@ -138,7 +170,7 @@ class AuthService:
             return Rejected(generic)
         subject = f"user:{user.id}"
         if user.locked_until is not None and user.locked_until > now:
-            runtime.crypto.secrets.burn(password)
+            await runtime.crypto.secrets.burn(password)
             self._audit(
                 session,
                 "auth.sign_in.refused",
@@ -158,7 +190,8 @@ class AuthService:
                     retry_after=_seconds_until(user.locked_until, now),
                 )
             )
-        if not runtime.crypto.secrets.verify(user.password_hash, password):
+        if not await runtime.crypto.secrets.verify(user.password_hash, password):
+            await self._count_failure(runtime, client_ip)
             user.failed_attempts += 1
             details: dict[str, object] = {
                 "reason": "wrong_password",
@@ -202,7 +235,7 @@ class AuthService:
         user.locked_until = None
         user.last_sign_in_at = now
         if runtime.crypto.secrets.needs_rehash(user.password_hash):
-            user.password_hash = runtime.crypto.secrets.hash(password)
+            user.password_hash = await runtime.crypto.secrets.hash(password)
         auth_session, refresh = await session_service.start(
             session, runtime, subject=subject, user_id=user.id, client_ip=client_ip, now=now
         )
@@ -367,14 +400,16 @@ class AuthService:
         scope: str | None,
         client_ip: str | None,
     ) -> GrantOutcome:
+        await self._refuse_if_guessing(runtime, client_ip)
         client = await ApiClientRepository(session).get_by_client_id(client_id)
         if client is None:
-            runtime.crypto.secrets.burn(client_secret)
+            await runtime.crypto.secrets.burn(client_secret)
         if (
             client is None
-            or not runtime.crypto.secrets.verify(client.secret_hash, client_secret)
+            or not await runtime.crypto.secrets.verify(client.secret_hash, client_secret)
             or not client.is_active
         ):
+            await self._count_failure(runtime, client_ip)
             self._audit(
                 session,
                 "auth.client.failed",

@@ -71,7 +71,7 @@ class ClientService:
             client_id=client_id,
             name=data.name,
             kind=ClientKind.agency,
-            secret_hash=runtime.crypto.secrets.hash(secret),
+            secret_hash=await runtime.crypto.secrets.hash(secret),
             scopes=scopes,
             rate_limit_per_minute=data.rate_limit_per_minute
             or runtime.settings.default_client_rate_limit_per_minute,
@@ -163,7 +163,7 @@ class ClientService:
         client = await self.get(session, client_uuid)
         self._agency_only(client)
         secret = new_secret()
-        client.secret_hash = runtime.crypto.secrets.hash(secret)
+        client.secret_hash = await runtime.crypto.secrets.hash(secret)
         client.secret_rotated_at = datetime.now(UTC)
         await self._revoke_tokens(runtime, client)
         await session.flush()
@@ -194,7 +194,7 @@ class ClientService:
                     client_id=name,
                     name=f"学在 {name} service",
                     kind=ClientKind.service,
-                    secret_hash=runtime.crypto.secrets.hash(secret),
+                    secret_hash=await runtime.crypto.secrets.hash(secret),
                     scopes=list(SERVICE_SCOPES),
                     rate_limit_per_minute=None,
                     is_active=True,
@@ -203,22 +203,23 @@ class ClientService:
                 )
                 session.add(client)
                 action = "client.created"
-            elif (
-                not runtime.crypto.secrets.verify(client.secret_hash, secret)
-                or client.scopes != list(SERVICE_SCOPES)
-                or client.kind != ClientKind.service
-                or not client.is_active
-            ):
-                if not runtime.crypto.secrets.verify(client.secret_hash, secret):
-                    client.secret_hash = runtime.crypto.secrets.hash(secret)
+            else:
+                secret_matches = await runtime.crypto.secrets.verify(client.secret_hash, secret)
+                if (
+                    secret_matches
+                    and client.scopes == list(SERVICE_SCOPES)
+                    and client.kind == ClientKind.service
+                    and client.is_active
+                ):
+                    continue
+                if not secret_matches:
+                    client.secret_hash = await runtime.crypto.secrets.hash(secret)
                     client.secret_rotated_at = datetime.now(UTC)
                     await self._revoke_tokens(runtime, client)
                 client.scopes = list(SERVICE_SCOPES)
                 client.kind = ClientKind.service
                 client.is_active = True
                 action = "client.updated"
-            else:
-                continue
             changed += 1
             await session.flush()
             audit.record(

@@ -301,15 +301,15 @@ async def load_demo_accounts(
                 id=uuid7(),
                 username=spec.username,
                 display_name=spec.display_name,
-                password_hash=hasher.hash(spec.password),
+                password_hash=await hasher.hash(spec.password),
                 is_active=True,
                 failed_attempts=0,
                 created_by="seed",
                 grants=[],
             )
             session.add(user)
-        elif not hasher.verify(user.password_hash, spec.password):
-            user.password_hash = hasher.hash(spec.password)
+        elif not await hasher.verify(user.password_hash, spec.password):
+            user.password_hash = await hasher.hash(spec.password)
         user.is_active = True
         user.failed_attempts = 0
         user.locked_until = None
@@ -341,15 +341,15 @@ async def load_demo_accounts(
                 id=uuid7(),
                 client_id=client_spec.client_id,
                 kind=ClientKind.agency,
-                secret_hash=hasher.hash(client_spec.secret),
+                secret_hash=await hasher.hash(client_spec.secret),
                 token_generation=1,
                 created_by="seed",
             )
             session.add(client)
         else:
             client = found
-            if not hasher.verify(client.secret_hash, client_spec.secret):
-                client.secret_hash = hasher.hash(client_spec.secret)
+            if not await hasher.verify(client.secret_hash, client_spec.secret):
+                client.secret_hash = await hasher.hash(client_spec.secret)
         client.name = client_spec.name
         client.scopes = sorted(client_spec.scopes)
         client.rate_limit_per_minute = client_spec.rate_limit_per_minute
