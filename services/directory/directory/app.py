@@ -43,6 +43,11 @@ def create_app(settings: Settings | None = None, *, key_set: KeySet | None = Non
             runtime.sms = DevelopmentSmsSender(
                 app.state.redis, keep_outbox=settings.env != Environment.production
             )
+            if settings.env == Environment.production:
+                log.warning(
+                    "sms_gateway_missing",
+                    hint="set DIRECTORY_SMS_GATEWAY_URL: parents cannot receive sign-in codes",
+                )
         # Every replica runs this; both steps take an advisory lock and are idempotent.
         async with create_sessionmaker(app.state.engine)() as session, session.begin():
             created = await runtime.keys.ensure(session, datetime.now(UTC))
