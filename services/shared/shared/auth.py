@@ -9,6 +9,13 @@ token expires within minutes anyway and an outage must not stop submissions.
 Grants travel in the token as compact strings, `role@level:code`:
 `city_admin@city:450100`, `district_admin@district:450103`, `school_staff@school:4501030001`,
 `unit_reporter@org:<uuid>`, `inspector@district:450103`, `parent`.
+
+Claims: `iss` (`xuezai-directory`), `aud` (`xuezai`), `sub` (`user:<uuid>`, `parent:<uuid>`,
+`client:<client id>`, `service:<name>`), `kind` (staff | parent | client | service), `typ`
+(`access`), `roles` (grant strings), `scope` (space-separated), `sid` (the session, or the
+client's token generation, that revocation names), `jti`, `iat`, `exp`, optional `name`. Client
+tokens also carry `client_id` and `rate_limit` (requests per minute across the platform), which
+`authenticate` enforces in Redis (see `shared.ratelimit`).
 """
 
 import asyncio
@@ -25,9 +32,13 @@ import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from redis.asyncio import Redis
+from sqlalchemy import ColumnElement, false, or_, true
 
-from shared.errors import Forbidden, Unauthenticated
+from shared.errors import Forbidden, TooManyRequests, Unauthenticated
+from shared.http import ClientCredentialsToken
 from shared.i18n import Text
+from shared.ratelimit import RateLimiter
+from shared.settings import BaseServiceSettings
 
 log = structlog.get_logger("shared.auth")
 
@@ -103,6 +114,30 @@ class OrgFilter:
         return self.allows_district(district_code) or (
             school_code is not None and school_code in self.schools
         )
+
+    def where(
+        self,
+        *,
+        district: Any = None,
+        school: Any = None,
+        org: Any = None,
+    ) -> ColumnElement[bool]:
+        """This scope as a WHERE clause over the given columns (any may be omitted).
+
+        `select(Application).where(principal.org_filter(Role.district_admin).where(
+        district=Application.district_code, school=Application.school_code))` — an empty scope
+        matches nothing, a city-wide one everything.
+        """
+        if self.city_wide:
+            return true()
+        clauses: list[ColumnElement[bool]] = []
+        if district is not None and self.districts:
+            clauses.append(district.in_(sorted(self.districts)))
+        if school is not None and self.schools:
+            clauses.append(school.in_(sorted(self.schools)))
+        if org is not None and self.orgs:
+            clauses.append(org.in_(sorted(self.orgs)))
+        return or_(*clauses) if clauses else false()
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,7 +354,38 @@ async def authenticate(
     principal = await verifier.verify(credentials.credentials)
     structlog.contextvars.bind_contextvars(principal=principal.subject)
     request.state.principal = principal
+    if principal.kind == "client":
+        await enforce_client_rate_limit(request, principal)
     return principal
+
+
+CLIENT_RATE_WINDOW_SECONDS = 60.0
+
+
+def client_rate_limit_name(client_id: str) -> str:
+    return f"client:{client_id}"
+
+
+async def enforce_client_rate_limit(request: Request, principal: Principal) -> None:
+    """One budget per agency client across every service (the limit travels in its token)."""
+    limit = principal.claims.get("rate_limit")
+    client_id = principal.claims.get("client_id") or principal.subject_id
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+        return
+    limiter = RateLimiter(getattr(request.app.state, "redis", None))
+    decision = await limiter.hit(
+        client_rate_limit_name(str(client_id)),
+        limit=limit,
+        window_seconds=CLIENT_RATE_WINDOW_SECONDS,
+    )
+    if not decision.allowed:
+        raise TooManyRequests(
+            Text(
+                f"该客户端每分钟最多 {limit} 次请求",
+                f"This client may make at most {limit} requests a minute",
+            ),
+            retry_after=decision.retry_after,
+        )
 
 
 class Authorize:
@@ -363,3 +429,17 @@ Staff = Annotated[
 ]
 ParentOwner = Annotated[Principal, Depends(Authorize(Role.parent))]
 ServiceCaller = Annotated[Principal, Depends(Authorize(allow_service=True))]
+
+
+def service_token_source(
+    settings: BaseServiceSettings, http: httpx.AsyncClient, *, scope: str | None = None
+) -> ClientCredentialsToken:
+    """This service's own token from the directory: client id = the service's name, secret =
+    `service_client_secret` (the directory registers one client per service with it)."""
+    return ClientCredentialsToken(
+        token_url=f"{settings.directory_url.rstrip('/')}/v1/auth/token",
+        client_id=settings.service_name,
+        client_secret=settings.service_client_secret,
+        scope=scope,
+        http=http,
+    )

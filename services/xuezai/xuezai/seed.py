@@ -1,8 +1,13 @@
 """Idempotent demo data for `make run`. Each service's seed writes only that service's schema."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shared.db import create_engine, create_sessionmaker
+from shared.settings import Environment
+
+# Development only: `load_demo_data` refuses to run in production.
+DEMO_PASSWORD = "Xuezai-demo-2024"
+DEMO_CLIENT_SECRET = "demo-agency-secret-2024"
 
 
 @dataclass(frozen=True, slots=True)
@@ -11,14 +16,75 @@ class DemoAccount:
     username: str
     password: str
     scope: str
+    display_name: str = ""
+    # `role@level:code` as in tokens; an `org` grant may name its unit.
+    grants: tuple[str, ...] = field(default=())
+    # Agency clients: their scopes and rate limit (requests per minute).
+    client_scopes: tuple[str, ...] = field(default=())
+    rate_limit_per_minute: int = 60
 
 
-# Created by the directory issue's seed; listed here so `make run` can print them.
-DEMO_ACCOUNTS: tuple[DemoAccount, ...] = ()
+DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
+    DemoAccount(
+        "city_admin",
+        "city.admin",
+        DEMO_PASSWORD,
+        "南宁市教育局 450100",
+        "市局管理员",
+        ("city_admin@city:450100",),
+    ),
+    DemoAccount(
+        "district_admin",
+        "qingxiu.admin",
+        DEMO_PASSWORD,
+        "青秀区 450103",
+        "青秀区教育局管理员",
+        ("district_admin@district:450103",),
+    ),
+    DemoAccount(
+        "school_staff",
+        "binhu.staff",
+        DEMO_PASSWORD,
+        "滨湖路小学 4501030001",
+        "滨湖路小学招生老师",
+        ("school_staff@school:4501030001",),
+    ),
+    DemoAccount(
+        "inspector",
+        "qingxiu.inspector",
+        DEMO_PASSWORD,
+        "青秀区 450103",
+        "青秀区责任督学",
+        ("inspector@district:450103",),
+    ),
+    DemoAccount(
+        "unit_reporter",
+        "finance.reporter",
+        DEMO_PASSWORD,
+        "南宁市财政局",
+        "市财政局填报员",
+        ("unit_reporter@org:南宁市财政局",),
+    ),
+    DemoAccount(
+        "agency_client",
+        "demo-agency",
+        DEMO_CLIENT_SECRET,
+        "directory:organizations:read enrolment:stats:read",
+        "演示用外部机构系统",
+        client_scopes=("directory:organizations:read", "enrolment:stats:read"),
+        rate_limit_per_minute=120,
+    ),
+)
 
 
 async def load_demo_data(database_url: str) -> None:
-    from directory.seed.loader import load_demo_organizations
+    from directory.config import Settings as DirectorySettings
+    from directory.seed.loader import (
+        AccountSpec,
+        ClientSpec,
+        load_demo_accounts,
+        load_demo_organizations,
+    )
     from directory.seed.nanning import SCHOOLS
     from enrolment.seed import DemoSchool, load_demo_enrolment
 
@@ -30,12 +96,32 @@ async def load_demo_data(database_url: str) -> None:
         for school in schools
     ]
 
+    settings = DirectorySettings(database_url=database_url)
+    if settings.env == Environment.production:
+        raise SystemExit("demo data (with known passwords) is never loaded in production")
+    accounts = [
+        AccountSpec(account.username, account.display_name, account.password, account.grants)
+        for account in DEMO_ACCOUNTS
+        if account.role != "agency_client"
+    ]
+    clients = [
+        ClientSpec(
+            account.username,
+            account.display_name,
+            account.password,
+            account.client_scopes,
+            account.rate_limit_per_minute,
+        )
+        for account in DEMO_ACCOUNTS
+        if account.role == "agency_client"
+    ]
     engine = create_engine(
         database_url, application_name="xuezai.seed", pool_size=1, max_overflow=0
     )
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
             await load_demo_organizations(session)
+            await load_demo_accounts(session, settings, accounts, clients)
         async with create_sessionmaker(engine)() as session, session.begin():
             await load_demo_enrolment(session, demo_schools)
     finally:

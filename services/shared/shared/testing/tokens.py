@@ -86,22 +86,42 @@ class TestIssuer:
             Grant(Role.parent), subject=f"parent:{parent_id}", kind="parent", **kwargs
         )
 
-    def agency_client(self, client_id: str, scopes: Iterable[str], **kwargs: Any) -> dict[str, str]:
+    def agency_client(
+        self,
+        client_id: str,
+        scopes: Iterable[str],
+        *,
+        rate_limit: int | None = None,
+        **kwargs: Any,
+    ) -> dict[str, str]:
+        """Like the directory's client tokens: `client_id`, and `rate_limit` (requests per
+        minute) when given, which `shared.auth.authenticate` enforces in Redis."""
+        extra = {"client_id": client_id, **kwargs.pop("extra", {})}
+        if rate_limit is not None:
+            extra["rate_limit"] = rate_limit
         return self.headers(
             Grant(Role.agency_client),
             subject=f"client:{client_id}",
             kind="client",
             scopes=scopes,
+            extra=extra,
             **kwargs,
         )
 
     def service(
         self, service_name: str, scopes: Iterable[str] = (), **kwargs: Any
     ) -> dict[str, str]:
+        extra = {"client_id": service_name, **kwargs.pop("extra", {})}
         return self.headers(
             Grant(Role.service),
             subject=f"service:{service_name}",
             kind="service",
             scopes=scopes,
+            extra=extra,
             **kwargs,
         )
+
+    def grants(self, *grants: str, **kwargs: Any) -> dict[str, str]:
+        """Staff with any mix of grant strings: `issuer.grants("district_admin@district:450103",
+        "inspector@district:450105")`."""
+        return self.headers(*(Grant.parse(value) for value in grants), **kwargs)
