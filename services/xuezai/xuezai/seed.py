@@ -19,6 +19,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = ()
 
 async def load_demo_data(database_url: str) -> None:
     from directory.seed.loader import load_demo_organizations
+    from plans.seed import load_demo_plans
 
     engine = create_engine(
         database_url, application_name="xuezai.seed", pool_size=1, max_overflow=0
@@ -26,5 +27,7 @@ async def load_demo_data(database_url: str) -> None:
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
             await load_demo_organizations(session)
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await load_demo_plans(session)
     finally:
         await engine.dispose()
