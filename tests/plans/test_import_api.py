@@ -90,7 +90,15 @@ async def test_seed_002_yields_seven_parts_with_their_items(
     assert plan["doc_number"] == "南教办〔2018〕23号"
     tree = (await client.get(f"/v1/plans/{plan['id']}/tree", headers=auth.city)).json()
     parts = tree["nodes"]
-    assert [p["numbering"] for p in parts] == ["一、", "二、", "三、", "四、", "五、", "六、", "七、"]
+    assert [p["numbering"] for p in parts] == [
+        "一、",
+        "二、",
+        "三、",
+        "四、",
+        "五、",
+        "六、",
+        "七、",
+    ]
     assert [len(p["children"]) for p in parts] == [4, 8, 5, 5, 6, 4, 5]
     assert parts[1]["children"][6]["title"] == "强化教育督导"
     assert all(c["kind"] == "task" for p in parts for c in p["children"])
@@ -135,9 +143,7 @@ async def test_a_person_edits_the_preview_then_confirms(
         {"indicator": "新建幼儿园数", "year": 2019, "comparator": ">=", "value": 5, "unit": "所"}
     )
 
-    edited = await client.put(
-        f"/v1/plans/imports/{preview['id']}", json=content, headers=auth.city
-    )
+    edited = await client.put(f"/v1/plans/imports/{preview['id']}", json=content, headers=auth.city)
     assert edited.status_code == 200, edited.text
     confirmed = await client.post(
         f"/v1/plans/imports/{preview['id']}/confirm",
@@ -146,7 +152,11 @@ async def test_a_person_edits_the_preview_then_confirms(
     )
     assert confirmed.status_code == 201, confirmed.text
     plan = confirmed.json()
-    assert (plan["title"], plan["kind"], plan["leader_name"]) == ("2019年重点工作", "special", "张副局长")
+    assert (plan["title"], plan["kind"], plan["leader_name"]) == (
+        "2019年重点工作",
+        "special",
+        "张副局长",
+    )
     nodes = walk((await client.get(f"/v1/plans/{plan['id']}/tree", headers=auth.city)).json())
     assert nodes["一/1"]["title"] == "扩大普惠性学前教育资源"
     assert {a["org_name"] for a in nodes["一/1"]["assignments"]} == {
@@ -221,7 +231,9 @@ async def test_docx_upload_and_bad_uploads(client: Client, auth: Any) -> None:
     )
     assert text_file.status_code == 201
     pdf = await client.post(
-        "/v1/plans/imports", files={"file": ("a.pdf", b"%PDF-1.4", "application/pdf")}, headers=auth.city
+        "/v1/plans/imports",
+        files={"file": ("a.pdf", b"%PDF-1.4", "application/pdf")},
+        headers=auth.city,
     )
     assert (pdf.status_code, pdf.json()["code"]) == (415, "plans.import.unsupported_format")
     broken = await client.post(
@@ -277,9 +289,15 @@ async def test_an_unreachable_directory_keeps_every_name_for_later(
         "五象新区管委会",
     }
     assert {n["status"] for n in names} == {ResolutionStatus.pending.value}
-    tree = walk((await offline_client.get(f"/v1/plans/{plan['id']}/tree", headers=auth.city)).json())
+    tree = walk(
+        (await offline_client.get(f"/v1/plans/{plan['id']}/tree", headers=auth.city)).json()
+    )
     assert tree["一/1"]["assignments"] == []
-    assert [u["name"] for u in tree["一/1"]["units"]] == ["市教育局", "青秀区人民政府", "江南区人民政府"]
+    assert [u["name"] for u in tree["一/1"]["units"]] == [
+        "市教育局",
+        "青秀区人民政府",
+        "江南区人民政府",
+    ]
 
     # The directory is back (the same plan, seen by an app that can reach it).
     retried = await client.post(f"/v1/plans/{plan['id']}/unit-names/resolve", headers=auth.city)
@@ -333,7 +351,10 @@ async def test_a_person_maps_an_unmatched_name_for_every_task(
         assert any(a["org_id"] == str(zone) for a in assignments)
     unknown = await client.post(
         f"/v1/plans/{plan['id']}/unit-names/mapping",
-        json={"name": "五象新区管委会", "organization_ids": ["00000000-0000-0000-0000-000000000001"]},
+        json={
+            "name": "五象新区管委会",
+            "organization_ids": ["00000000-0000-0000-0000-000000000001"],
+        },
         headers=auth.city,
     )
     assert unknown.status_code == 422

@@ -87,6 +87,7 @@ async def scan_deadlines(session: AsyncSession, *, today: date, ladder: Ladder) 
         due_date = effective_due(assignment, node)
         assert due_date is not None
         assignment.level = level_on(due_date, today, ladder)
+        escalated = False
         for step in steps_on(due_date, today, ladder):
             inserted = (
                 await session.execute(
@@ -107,6 +108,9 @@ async def scan_deadlines(session: AsyncSession, *, today: date, ladder: Ladder) 
             if inserted is None:
                 continue
             steps_taken += 1
+            if escalated and step.key.startswith("overdue:"):
+                continue  # the escalation notice sent a moment ago already says it is overdue
+            escalated = escalated or step.key.startswith("level:")
             title, body = _message(plan, node, due_date, today, step)
             notify(
                 session,
