@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plans.models import (
@@ -47,6 +48,17 @@ from shared.i18n import Text
 from shared.pagination import CursorParams, SortKey, apply_keyset, page_from_rows
 
 SUPERVISED = (PlanStatus.active, PlanStatus.closed)
+# Within one priority: what only the caller can unblock comes first.
+TODO_ORDER = {
+    "resubmit_report": 0,
+    "decide_extension": 1,
+    "review_report": 2,
+    "overdue": 3,
+    "red_task": 4,
+    "due_soon": 5,
+    "report_due": 6,
+    "map_unit_names": 7,
+}
 
 
 def _lights(tally: Tally) -> LightCounts:
@@ -337,7 +349,9 @@ class ViewService:
             items += await self._owner_todo(session, access, today, ladder)
         if mine_only:
             items = [item for item in items if item.mine]
-        items.sort(key=lambda item: (item.priority, item.due or date.max, item.title))
+        items.sort(
+            key=lambda item: (item.priority, TODO_ORDER[item.kind], item.due or date.max, item.title)
+        )
         return items
 
     async def _assignee_todo(
@@ -372,7 +386,7 @@ class ViewService:
                 select(ProgressReport)
                 .where(ProgressReport.assignment_id.in_(ids))
                 .order_by(ProgressReport.assignment_id, ProgressReport.submitted_at.desc())
-                .distinct(ProgressReport.assignment_id)
+                .ext(distinct_on(ProgressReport.assignment_id))
             )
         ).all():
             latest[found.assignment_id] = found

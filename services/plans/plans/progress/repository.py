@@ -69,13 +69,13 @@ class TaskRepository(Repository[PlanNode]):
         )
         if plan_id is not None:
             statement = statement.where(PlanNode.plan_id == plan_id)
-        keys = [SortKey(PlanNode.id)]
+        keys = [SortKey(PlanNode.plan_id), SortKey(PlanNode.position), SortKey(PlanNode.id)]
         paged: Select[Any] = apply_keyset(statement, keys, params)  # type: ignore[arg-type]
         rows = (await self.session.execute(paged)).all()
         pairs: list[tuple[PlanNode, Plan]] = [(row[0], row[1]) for row in rows]
 
         def key_values(item: tuple[PlanNode, Plan]) -> list[Any]:
-            return [item[0].id]
+            return [item[0].plan_id, item[0].position, item[0].id]
 
         return page_from_rows(pairs, params, key_values)
 
