@@ -351,7 +351,8 @@ async def test_notifications_leave_through_the_outbox_once(
     finally:
         use_sender("log")
 
-    assert queued and first.processed == queued
+    assert queued
+    assert first.processed == queued
     assert second.processed == 0
     assert len(sender.sent) == queued
     assert len({n.id for n in sender.sent}) == queued

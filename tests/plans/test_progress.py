@@ -318,7 +318,8 @@ async def test_tasks_list_shows_a_reporter_only_its_own_units(
             "/v1/tasks", params={"limit": 2, "cursor": page["next_cursor"]}, headers=auth.city
         )
     ).json()
-    assert len(page["items"]) == 2 and len(rest["items"]) == 2
+    assert len(page["items"]) == 2
+    assert len(rest["items"]) == 2
 
     detail = await client.get(
         f"/v1/tasks/{qingxiu[0]['id']}", headers=auth.reporter("青秀区人民政府")
