@@ -350,7 +350,12 @@ class ViewService:
         if mine_only:
             items = [item for item in items if item.mine]
         items.sort(
-            key=lambda item: (item.priority, TODO_ORDER[item.kind], item.due or date.max, item.title)
+            key=lambda item: (
+                item.priority,
+                TODO_ORDER[item.kind],
+                item.due or date.max,
+                item.title,
+            )
         )
         return items
 
