@@ -73,14 +73,13 @@ async def test_malformed_json_is_a_400_problem(make_client) -> None:
     from plans.config import Settings as PlansSettings
 
     client = await make_client(create_plans_app, PlansSettings)
-    # No endpoint of the foundation takes a body yet; the health router's POST is 405, so use
-    # the error handler through a route that parses JSON in a later issue. Here: a body on a
-    # route that does not exist still yields a problem, never a 500.
+    # POST /v1/plans (issue 6) parses a JSON body: a cut-off body is a 400 problem, never a 500.
     response = await client.post(
         "/v1/plans", content=b'{"title": ', headers={"content-type": "application/json"}
     )
-    assert response.status_code in (401, 405)
+    assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "request.malformed_json"
 
 
 async def test_request_id_is_propagated(client: httpx.AsyncClient) -> None:

@@ -74,10 +74,13 @@ class Access:
         return or_(*clauses) if clauses else false()
 
     def owns(self, plan: Plan) -> bool:
+        return self.owns_values(plan.owner_district_code, plan.owner_org_id)
+
+    def owns_values(self, owner_district_code: str | None, owner_org_id: uuid.UUID | None) -> bool:
         return (
             self.city_wide
-            or (plan.owner_district_code is not None and plan.owner_district_code in self.districts)
-            or (plan.owner_org_id is not None and plan.owner_org_id in self.orgs)
+            or (owner_district_code is not None and owner_district_code in self.districts)
+            or (owner_org_id is not None and owner_org_id in self.orgs)
         )
 
     # --- assignments -------------------------------------------------------------------------

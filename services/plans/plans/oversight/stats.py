@@ -30,11 +30,13 @@ class Facts:
 
 
 def facts(assignment: Assignment, node: PlanNode, as_of: date, ladder: Ladder) -> Facts:
-    due = effective_due(assignment, node)
-    completed = assignment.completed_on is not None and assignment.completed_on <= as_of
-    on_time = completed and (
-        due is None or (assignment.completed_on is not None and assignment.completed_on <= due)
-    )
+    return facts_of(effective_due(assignment, node), assignment.completed_on, as_of, ladder)
+
+
+def facts_of(due: date | None, completed_on: date | None, as_of: date, ladder: Ladder) -> Facts:
+    """What one unit's task looks like on `as_of`, from its deadline and its closure date."""
+    completed = completed_on is not None and completed_on <= as_of
+    on_time = completed and (due is None or (completed_on is not None and completed_on <= due))
     overdue = not completed and due is not None and due < as_of
     return Facts(
         due=due,

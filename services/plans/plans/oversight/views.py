@@ -38,7 +38,7 @@ from plans.oversight.schemas import (
     UnitProgressRow,
     UnitProgressView,
 )
-from plans.oversight.stats import Tally, facts, key_work_of, node_facts
+from plans.oversight.stats import Tally, facts, facts_of, key_work_of, node_facts
 from plans.oversight.status import effective_due, light_of
 from plans.planning.repository import NodeRepository
 from plans.policies import Access
@@ -253,8 +253,20 @@ class ViewService:
         ladder: Ladder,
     ) -> Bulletin:
         start, _, as_of = month_bounds(month, today)
+        # Plain columns, not entities: a city's bulletin reads tens of thousands of rows.
         statement = (
-            select(Assignment, PlanNode, Plan)
+            select(
+                Assignment.org_id,
+                Assignment.org_code,
+                Assignment.org_name,
+                Assignment.completed_on,
+                func.coalesce(Assignment.extended_due, PlanNode.due_date).label("due"),
+                PlanNode.ref,
+                PlanNode.title,
+                Plan.title.label("plan_title"),
+                Plan.owner_district_code,
+                Plan.owner_org_id,
+            )
             .join(PlanNode, PlanNode.id == Assignment.node_id)
             .join(Plan, Plan.id == Assignment.plan_id)
             .where(
@@ -267,23 +279,23 @@ class ViewService:
             statement = statement.where(Assignment.plan_id == plan_id)
         rows = (await session.execute(statement)).all()
         tallies: dict[uuid.UUID, Tally] = defaultdict(Tally)
-        units: dict[uuid.UUID, Assignment] = {}
+        units: dict[uuid.UUID, Any] = {}
         total = Tally()
         overdue: list[OverdueTask] = []
         owned_all = True
-        for assignment, node, plan in rows:
-            owned_all = owned_all and access.owns(plan)
-            fact = facts(assignment, node, as_of, ladder)
-            units.setdefault(assignment.org_id, assignment)
-            tallies[assignment.org_id].add(fact, period_start=start)
+        for row in rows:
+            owned_all = owned_all and access.owns_values(row.owner_district_code, row.owner_org_id)
+            fact = facts_of(row.due, row.completed_on, as_of, ladder)
+            units.setdefault(row.org_id, row)
+            tallies[row.org_id].add(fact, period_start=start)
             total.add(fact, period_start=start)
             if fact.overdue and fact.due is not None:
                 overdue.append(
                     OverdueTask(
-                        org_name=assignment.org_name,
-                        plan_title=plan.title,
-                        node_ref=node.ref,
-                        title=node.title,
+                        org_name=row.org_name,
+                        plan_title=row.plan_title,
+                        node_ref=row.ref,
+                        title=row.title,
                         due=fact.due,
                         days_overdue=fact.days_overdue,
                         level=fact.light,  # type: ignore[arg-type]
@@ -297,10 +309,10 @@ class ViewService:
             key=lambda row: (row.on_time_rate is None, -(row.on_time_rate or 0), row.org_name)
         )
         rank = 0
-        for row in result:
-            if row.on_time_rate is not None:
+        for ranked in result:
+            if ranked.on_time_rate is not None:
                 rank += 1
-                row.rank = rank
+                ranked.rank = rank
         overdue.sort(key=lambda task: (-task.days_overdue, task.org_name, task.node_ref))
         return Bulletin(
             month=month,
