@@ -549,3 +549,17 @@ async def test_a_pull_without_enrolment_fails_for_a_retry(
         }
         with pytest.raises(RuntimeError, match="enrolment statistics unavailable"):
             await pull_indicators.coroutine(ctx, indicator["id"])
+
+
+async def test_an_empty_code_is_no_code(client: Client, auth: Any) -> None:
+    first = await client.post("/v1/indicators", json={"name": "甲", "code": ""}, headers=auth.city)
+    second = await client.post(
+        "/v1/indicators", json={"name": "乙", "code": " "}, headers=auth.city
+    )
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["code"] is None
+    clash = await client.put(
+        f"/v1/indicators/{second.json()['id']}", json={"name": "甲"}, headers=auth.city
+    )
+    assert (clash.status_code, clash.json()["code"]) == (409, "plans.indicator.name_taken")

@@ -280,3 +280,19 @@ async def test_the_typed_client_reads_it_over_http(
     progress = await peer.unit_progress(org_code="450103", plan_id=worked_plan["id"])
     await peer.http.aclose()
     assert progress.completed_on_time == 1
+
+
+async def test_the_workbook_survives_titles_excel_cannot_hold(
+    client: Client, auth: Any, import_plan: Any, small_plan: str
+) -> None:
+    plan = await import_plan(small_plan.replace("重点工作督办方案", "重点工作\x07督办方案"))
+
+    xlsx = await client.get(
+        "/v1/bulletins/monthly.xlsx",
+        params={"month": "2019-07", "plan_id": plan["id"]},
+        headers=auth.city,
+    )
+
+    assert xlsx.status_code == 200
+    title = openpyxl.load_workbook(io.BytesIO(xlsx.content))["按期办结率"]["A1"].value
+    assert "重点工作督办方案" in title

@@ -5,6 +5,7 @@ import uuid
 from collections import Counter
 from datetime import date
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
@@ -113,11 +114,15 @@ def _stricter(a: PreviewTarget, b: PreviewTarget) -> PreviewTarget:
 def build_preview(parsed: ParsedPlan) -> tuple[PreviewContent, list[str]]:
     header = parsed.plan
     warnings = list(header.warnings)
-    period = (
-        PreviewPeriod(start=header.period.start, end=header.period.end)
-        if header.period and header.period.start
-        else None
-    )
+    period: PreviewPeriod | None = None
+    if header.period and header.period.start:
+        try:
+            period = PreviewPeriod(start=header.period.start, end=header.period.end)
+        except ValidationError:
+            warnings.append(f"the period {header.period.start}—{header.period.end} was ignored")
+    document_year = header.document_year
+    if document_year is not None and not 1949 <= document_year <= 2100:
+        document_year = None
     title = (header.title or "").strip()[:300] or "未命名规划"
     if not header.title:
         warnings.append("no title was found: give the plan a title before confirming")
@@ -127,31 +132,45 @@ def build_preview(parsed: ParsedPlan) -> tuple[PreviewContent, list[str]]:
         doc_number=header.doc_number,
         issuer=header.issuer,
         period=period,
-        document_year=header.document_year,
+        document_year=document_year,
     )
-    nodes = [
-        PreviewNode(
-            ref=node.ref,
-            parent=node.parent,
-            numbering=node.numbering[:40],
-            kind=NodeKind(node.kind),
-            title=(node.title or node.numbering)[:300],
-            text=node.text[:50_000],
-            units=[PreviewUnit(name=u.name[:100], role=UnitRole(u.role)) for u in node.units],
-            deadline=PreviewDeadline.model_validate(node.deadline.model_dump())
-            if node.deadline
-            else None,
-            level=node.level,
-        )
-        for node in parsed.nodes
-    ]
+    try:
+        nodes = [
+            PreviewNode(
+                ref=node.ref,
+                parent=node.parent,
+                numbering=node.numbering[:40],
+                kind=NodeKind(node.kind),
+                title=(node.title or node.numbering)[:300],
+                text=node.text[:50_000],
+                units=[PreviewUnit(name=u.name[:100], role=UnitRole(u.role)) for u in node.units],
+                deadline=PreviewDeadline.model_validate(node.deadline.model_dump())
+                if node.deadline
+                else None,
+                level=node.level,
+            )
+            for node in parsed.nodes
+        ]
+    except ValidationError as error:
+        # Only a pathological document gets here (numbering nested past 300 characters).
+        raise DocumentUnreadable(
+            Text("文档结构无法识别（层级过深）", "The document's structure is too deep to read")
+        ) from error
     # One target per indicator and year: a plan often states the final year twice (overall
     # goals, then year by year); keep the stricter and say so.
     end_year = period.end if period else None
     chosen: dict[tuple[str, int | None], PreviewTarget] = {}
     order: list[tuple[str, int | None]] = []
     for target in parsed.targets:
-        candidate = PreviewTarget.model_validate(target.model_dump())
+        fields = target.model_dump()
+        fields["indicator"] = fields["indicator"][:200]
+        fields["raw"] = (fields.get("raw") or "")[:300] or None
+        fields["unit"] = (fields.get("unit") or "")[:20] or None
+        try:
+            candidate = PreviewTarget.model_validate(fields)
+        except ValidationError:
+            warnings.append(f"target {target.indicator[:40]} was not understood and left out")
+            continue
         if candidate.year is None and end_year is not None:
             candidate = candidate.model_copy(update={"year": end_year, "year_inferred": True})
             warnings.append(

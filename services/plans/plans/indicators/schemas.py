@@ -82,6 +82,8 @@ class IndicatorWrite(BaseModel):
 
     @model_validator(mode="after")
     def _source(self) -> Self:
+        if self.code is not None and not self.code.strip():
+            self.code = None  # "no code", not a code that is the empty string
         if self.source == ValueSource.enrolment_stats and self.source_config is None:
             raise ValueError("source_config is required when values come from enrolment")
         return self
@@ -107,7 +109,7 @@ class TargetWrite(BaseModel):
     scope_code: str = ScopeCode
     year: int = Field(ge=1949, le=2100)
     comparator: Comparator = ">="
-    value: Finite
+    value: Finite = Field(ge=-1e12, le=1e12)
 
 
 class ValueWrite(BaseModel):
@@ -120,8 +122,8 @@ class ValueWrite(BaseModel):
         description="A year (2019) or a month of it (2019-06).",
         examples=["2019"],
     )
-    numerator: Finite = Field(ge=0, description="e.g. 在园幼儿数; for a count, the count.")
-    denominator: Finite | None = Field(default=None, gt=0, description="e.g. 3–5 岁人口.")
+    numerator: Finite = Field(ge=0, le=1e12, description="e.g. 在园幼儿数; for a count, the count.")
+    denominator: Finite | None = Field(default=None, gt=0, le=1e12, description="e.g. 3–5 岁人口.")
     population_source: str | None = Field(default=None, max_length=100)
     as_of: date | None = None
     note: str | None = Field(default=None, max_length=500)

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 import structlog
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plans.indicators.schemas import (
@@ -146,8 +147,16 @@ class IndicatorService:
         await self._unique(session, body, None)
         indicator = Indicator(**self._fields(body))
         session.add(indicator)
-        await session.flush()
+        await self._flush_unique(session)
         return indicator
+
+    async def _flush_unique(self, session: AsyncSession) -> None:
+        """A concurrent request may take the name between our check and our write."""
+        try:
+            async with session.begin_nested():
+                await session.flush()
+        except IntegrityError:
+            raise IndicatorNameTaken() from None
 
     async def update(
         self, session: AsyncSession, indicator_id: uuid.UUID, body: IndicatorWrite
@@ -156,7 +165,7 @@ class IndicatorService:
         await self._unique(session, body, indicator.id)
         for name, value in self._fields(body).items():
             setattr(indicator, name, value)
-        await session.flush()
+        await self._flush_unique(session)
         return indicator
 
     def _fields(self, body: IndicatorWrite) -> dict[str, object]:

@@ -13,18 +13,6 @@ from shared.outbox import add_message
 SEND_TOPIC = "plans.notification.send"
 
 
-def cc_leaders(plan: Plan, assignment: Assignment) -> list[dict[str, Any]]:
-    """The unit's 分管领导 and the plan's, whoever is named (copied on yellow and red)."""
-    cc: list[dict[str, Any]] = []
-    for name, subject, of in (
-        (assignment.leader_name, assignment.leader_subject, "unit"),
-        (plan.leader_name, plan.leader_subject, "plan"),
-    ):
-        if name or subject:
-            cc.append({"name": name, "subject": subject, "of": of})
-    return cc
-
-
 def notify(
     session: AsyncSession,
     *,

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from plans.clock import Today
-from plans.dependencies import LadderDep, StaffAccess
+from plans.dependencies import LadderDep, StaffAccess, check_cursor
 from plans.oversight.schemas import (
     Bulletin,
     KeyWorkView,
@@ -151,5 +151,6 @@ async def notifications(
     pagination: CursorPagination,
     plan_id: uuid.UUID | None = None,
 ) -> Page[NotificationRead]:
+    check_cursor(pagination, uuid.UUID)
     items, cursor = await view_service.notifications(session, access, pagination, plan_id=plan_id)
     return Page(items=[NotificationRead.model_validate(n) for n in items], next_cursor=cursor)

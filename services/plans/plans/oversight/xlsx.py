@@ -3,6 +3,7 @@
 import io
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from plans.oversight.schemas import Bulletin, BulletinRow
@@ -27,6 +28,11 @@ BOLD = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
+def _clean(value: object) -> object:
+    """Excel refuses control characters; a title pasted from elsewhere may carry some."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def _row(row: BulletinRow) -> list[object]:
     return [
         row.rank,
@@ -48,7 +54,7 @@ def bulletin_workbook(bulletin: Bulletin, title: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "按期办结率"
-    sheet.append([title])
+    sheet.append([_clean(title)])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([f"统计截至 {bulletin.as_of.isoformat()}"])
     sheet.append(list(HEADERS))
@@ -57,9 +63,9 @@ def bulletin_workbook(bulletin: Bulletin, title: str) -> bytes:
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center")
     for row in bulletin.rows:
-        sheet.append(_row(row))
+        sheet.append([_clean(v) for v in _row(row)])
     if bulletin.totals is not None:
-        sheet.append(_row(bulletin.totals))
+        sheet.append([_clean(v) for v in _row(bulletin.totals)])
         for cell in sheet[sheet.max_row]:
             cell.font = BOLD
     for cells in sheet.iter_rows(min_row=4, min_col=10, max_col=10):
@@ -78,13 +84,16 @@ def bulletin_workbook(bulletin: Bulletin, title: str) -> bytes:
     for task in bulletin.overdue_tasks:
         overdue.append(
             [
-                task.org_name,
-                task.plan_title,
-                task.node_ref,
-                task.title,
-                task.due,
-                task.days_overdue,
-                LEVEL_ZH.get(task.level, task.level),
+                _clean(value)
+                for value in (
+                    task.org_name,
+                    task.plan_title,
+                    task.node_ref,
+                    task.title,
+                    task.due,
+                    task.days_overdue,
+                    LEVEL_ZH.get(task.level, task.level),
+                )
             ]
         )
     for cells in overdue.iter_rows(min_row=2, min_col=5, max_col=5):

@@ -1,10 +1,10 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from plans.clock import Today
-from plans.dependencies import LadderDep, Resolver, StaffAccess
+from plans.dependencies import LadderDep, Resolver, StaffAccess, check_cursor
 from plans.models import AuditLog, PlanKind, PlanStatus
 from plans.planning.schemas import (
     NodeCreate,
@@ -53,6 +53,7 @@ async def list_plans(
     kind: PlanKind | None = None,
     parent_id: uuid.UUID | None = None,
 ) -> Page[PlanRead]:
+    check_cursor(pagination, uuid.UUID)
     items, next_cursor = await service.list(
         session, access, pagination, status=status, kind=kind, parent_id=parent_id
     )
@@ -222,7 +223,7 @@ async def delete_node(
     session: DbSession,
     principal: PlanStaff,
     access: StaffAccess,
-    version: Annotated[int, Query(ge=1, description="The plan version you read.")],
+    version: Annotated[int, Query(ge=1, le=1_000_000, description="The plan version you read.")],
 ) -> Response:
     await service.delete_node(session, plan_id, node_id, version, principal, access)
     record(
@@ -256,7 +257,10 @@ async def list_versions(
     responses={403: NotPlanOwner.openapi_response(), 404: VersionNotFound.openapi_response()},
 )
 async def get_version(
-    plan_id: uuid.UUID, number: int, session: DbSession, access: StaffAccess
+    plan_id: uuid.UUID,
+    number: Annotated[int, Path(ge=1, le=1_000_000)],
+    session: DbSession,
+    access: StaffAccess,
 ) -> VersionDetail:
     plan = await service.get_owned(session, plan_id, access)
     return VersionDetail.model_validate(await service.version(session, plan, number))

@@ -370,6 +370,15 @@ class PlanService:
                 )
         token = ref_token(body.numbering)
         ref = f"{parent.ref}/{token}" if parent else token
+        if len(ref) > 300:
+            raise InvalidInput.for_field(
+                "body.parent_id",
+                Text(
+                    "层级过深：编号路径超过 300 个字符",
+                    "Nested too deep: the ref exceeds 300 characters",
+                ),
+                "too_deep",
+            )
         if await nodes.by_ref(plan.id, ref) is not None:
             raise DuplicateRef()
         node = PlanNode(

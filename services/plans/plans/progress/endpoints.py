@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.datastructures import UploadFile
 
 from plans.clock import Today
-from plans.dependencies import LadderDep, StaffAccess
+from plans.dependencies import LadderDep, StaffAccess, check_cursor
 from plans.models import AssignmentState, AuditLog, ExtensionState, IdempotencyRecord, ReviewState
 from plans.planning.schemas import AssignmentRead
 from plans.planning.service import NotPlanOwner, assignment_read
@@ -67,6 +67,7 @@ async def list_tasks(
     state: AssignmentState | None = None,
     overdue: bool | None = None,
 ) -> Page[TaskRead]:
+    check_cursor(pagination, uuid.UUID, int, uuid.UUID)
     items, cursor = await progress_service.tasks(
         session,
         access,
@@ -174,6 +175,7 @@ async def list_reports(
     review_state: ReviewState | None = None,
     assignment_id: uuid.UUID | None = None,
 ) -> Page[ReportRead]:
+    check_cursor(pagination, uuid.UUID)
     items, cursor = await progress_service.reports(
         session,
         access,
