@@ -52,7 +52,9 @@ from shared.db import create_engine, create_sessionmaker
 from shared.embedded import recreate_database
 from shared.ids import uuid7
 
-SEED_001 = Path(__file__).resolve().parent.parent / "tests/plans/imports/data/001_ae262387f17bac79.txt"
+SEED_001 = (
+    Path(__file__).resolve().parent.parent / "tests/plans/imports/data/001_ae262387f17bac79.txt"
+)
 DAY = date(2019, 7, 1)
 
 
@@ -139,8 +141,10 @@ async def main() -> None:
         f"built {args.plans} plans × {args.tasks} tasks × {args.units} units = {assignments:,} "
         f"assignments in {time.perf_counter() - started:.1f} s"
     )
-    print(f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}")
+    print(
+        f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}"
+    )
 
     engine = create_engine(url, application_name="bench", pool_size=2)
     maker = create_sessionmaker(engine)
@@ -149,7 +153,9 @@ async def main() -> None:
     async def scan() -> None:
         async with maker() as session, session.begin():
             report = await scan_deadlines(session, today=DAY, ladder=ladder)
-            print(f"  scanned {report.scanned:,}, steps {report.steps:,}, notices {report.notifications:,}")
+            print(
+                f"  scanned {report.scanned:,}, steps {report.steps:,}, notices {report.notifications:,}"
+            )
 
     await timed("scan_deadlines, first run of the day", scan())
     await timed("scan_deadlines, second run the same day (idempotent)", scan())
@@ -168,6 +174,7 @@ async def main() -> None:
     text = SEED_001.read_text(encoding="utf-8")
     times = []
     for _ in range(args.imports):
+
         async def one() -> None:
             async with maker() as session, session.begin():
                 item = await import_service.create(
@@ -178,7 +185,9 @@ async def main() -> None:
                 )
 
         times.append(await timed("seed 001: preview + confirm (37,527 characters)", one()))
-    print(f"import + confirm median {statistics.median(times) * 1000:.1f} ms over {len(times)} runs")
+    print(
+        f"import + confirm median {statistics.median(times) * 1000:.1f} ms over {len(times)} runs"
+    )
     await engine.dispose()
 
 
