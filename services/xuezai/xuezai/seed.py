@@ -87,6 +87,7 @@ async def load_demo_data(database_url: str) -> None:
     )
     from directory.seed.nanning import SCHOOLS
     from enrolment.seed import DemoSchool, load_demo_enrolment
+    from plans.seed import load_demo_plans
 
     demo_schools = [
         DemoSchool(
@@ -124,5 +125,7 @@ async def load_demo_data(database_url: str) -> None:
             await load_demo_accounts(session, settings, accounts, clients)
         async with create_sessionmaker(engine)() as session, session.begin():
             await load_demo_enrolment(session, demo_schools)
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await load_demo_plans(session)
     finally:
         await engine.dispose()
