@@ -122,29 +122,31 @@ def _statistics(school: DemoSchool, index: int) -> SchoolStatistics:
     """Per-stage counts that meet the 2017 thresholds with a little spread between schools."""
     spread = 1.0 + 0.06 * ((index % 5) - 2)
     parts: dict[str, Any] = {}
-    total = 0
     for stage, students, per_100 in (
         ("primary", 900 + 100 * index, (5.4, 1.3, 1.1)),
         ("junior", 700 + 60 * index, (6.4, 1.3, 1.1)),
     ):
         if stage not in school.stages:
             continue
-        total += students
         parts[stage] = {
             "students": students,
             "qualified_teachers": round(students * per_100[0] * spread / 100),
             "backbone_teachers": round(students * per_100[1] * spread / 100),
             "pe_art_teachers": round(students * per_100[2] * spread / 100),
         }
-    junior_share = 0.3 if "junior" in school.stages else 0.0
+    # Shared resources are apportioned by weighted enrolment (junior pupils count 1.1), so each
+    # pupil-equivalent gets the same share; sized so the junior thresholds hold too.
+    weighted = parts.get("primary", {}).get("students", 0) + 1.1 * parts.get("junior", {}).get(
+        "students", 0
+    )
     return SchoolStatistics.model_validate(
         {
             "kind": "school",
             "parts": parts,
-            "teaching_space_m2": round(total * (5.2 + junior_share) * spread),
-            "sports_space_m2": round(total * (9.0 + 2 * junior_share) * spread),
-            "equipment_value_yuan": round(total * (2600 + 300 * junior_share) * spread),
-            "multimedia_classrooms": round(total * 0.027 * spread),
+            "teaching_space_m2": round(weighted * 6.2 * spread),
+            "sports_space_m2": round(weighted * 11.0 * spread),
+            "equipment_value_yuan": round(weighted * 2800 * spread),
+            "multimedia_classrooms": round(weighted * 0.029 * spread),
         }
     )
 
