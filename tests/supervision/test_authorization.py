@@ -53,6 +53,7 @@ def test_the_matrix_covers_the_api() -> None:
         "/v1/public/results/{publication_id}/cv.csv",
         "/v1/public/statistics/counties",
         "/v1/public/schools/{school_code}/inspector",
+        "/v1/public/schools/{school_code}/inspector/photo",
     }
 
 

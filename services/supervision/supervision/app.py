@@ -6,6 +6,7 @@ from shared.app import build_app
 from shared.auth import KeySet
 from supervision.api import router
 from supervision.config import Settings
+from supervision.errors import add_text_error_handler
 from supervision.evidence.storage import LocalBlobStore
 from supervision.peers import build_peers
 
@@ -31,7 +32,7 @@ def create_app(settings: Settings | None = None, *, key_set: KeySet | None = Non
         app.state.peers = build_peers(settings, app.state.http)
         app.state.blob_store = LocalBlobStore(settings.evidence_dir)
 
-    return build_app(
+    app = build_app(
         settings=settings,
         title="Xuezai supervision",
         description=(
@@ -43,3 +44,5 @@ def create_app(settings: Settings | None = None, *, key_set: KeySet | None = Non
         key_set=key_set,
         on_startup=startup,
     )
+    add_text_error_handler(app)
+    return app

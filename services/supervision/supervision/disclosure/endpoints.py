@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from shared.db import DbSession
@@ -25,6 +25,7 @@ from supervision.disclosure.service import (
     PublicationState,
     disclosure_service,
 )
+from supervision.evidence.storage import BlobStore
 from supervision.inspectors.checklist import CHECKLIST, DUTIES
 from supervision.inspectors.schemas import InspectorSign
 from supervision.inspectors.service import inspector_service
@@ -294,6 +295,32 @@ async def public_sign(
         inspector_name=inspector.name,
         certificate_no=inspector.certificate_no,
         phone=inspector.phone,
+        photo_url=(
+            f"/v1/public/schools/{assignment.school_code}/inspector/photo"
+            if inspector.photo_id
+            else None
+        ),
         duties=list(DUTIES),
         items=[name for _, name in CHECKLIST],
     )
+
+
+@public_router.get(
+    "/schools/{school_code}/inspector/photo",
+    summary="The responsible inspector's photo on the school's sign",
+    response_class=Response,
+    responses={
+        200: {"description": "The photo", "content": {"image/jpeg": {}, "image/png": {}}},
+        404: {"description": "No photo"},
+    },
+)
+async def public_sign_photo(
+    school_code: Annotated[str, Path(min_length=1, max_length=20, pattern=r"^[0-9]+$")],
+    session: DbSession,
+    request: Request,
+) -> Response:
+    photo = await inspector_service.sign_photo(session, school_code)
+    if photo is None:
+        raise NotFound(Text("没有照片", "No photo"))
+    store: BlobStore = request.app.state.blob_store
+    return Response(await store.get(photo.storage_key), media_type=photo.content_type)

@@ -41,6 +41,20 @@ class InspectorUpdate(_Model):
     full_time: bool | None = None
     account_subject: str | None = Field(default=None, min_length=1, max_length=100)
     active: bool | None = None
+    photo_id: uuid.UUID | None = Field(
+        default=None, description="An uploaded JPEG/PNG shown on the sign at the school gate"
+    )
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> "InspectorUpdate":
+        cleared = [
+            name
+            for name in ("name", "phone", "full_time", "active")
+            if name in self.model_fields_set and getattr(self, name) is None
+        ]
+        if cleared:
+            raise ValueError(f"不能清空：{', '.join(cleared)}")
+        return self
 
 
 class InspectorRead(BaseModel):
@@ -58,6 +72,7 @@ class InspectorRead(BaseModel):
     account_subject: str | None
     active: bool
     appointed_on: date | None
+    photo_id: uuid.UUID | None
     created_at: datetime
 
 
@@ -199,5 +214,6 @@ class InspectorSign(BaseModel):
     inspector_name: str
     certificate_no: str
     phone: str
+    photo_url: str | None
     duties: list[str]
     items: list[str]

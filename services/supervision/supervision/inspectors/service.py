@@ -25,6 +25,7 @@ from shared.pagination import CursorParams
 from supervision import clock
 from supervision.alerts.repository import AlertRepository
 from supervision.config import Settings
+from supervision.evidence.repository import AttachmentRepository
 from supervision.evidence.service import evidence_service
 from supervision.findings.repository import FindingRepository
 from supervision.findings.service import finding_service
@@ -43,6 +44,7 @@ from supervision.inspectors.schemas import (
     VisitRecord,
 )
 from supervision.models import (
+    Attachment,
     AuditLog,
     Finding,
     Inspector,
@@ -161,6 +163,21 @@ class InspectorService:
                     "End the assignment to that school first",
                 )
             values["employer_name"] = employer.name
+        if values.get("photo_id"):
+            photo = await evidence_service.get(session, scope, values["photo_id"])
+            if not photo.content_type.startswith("image/"):
+                raise InvalidInput.for_field(
+                    "body.photo_id", Text("照片须为图片", "The photo must be an image")
+                )
+            await evidence_service.link(
+                session,
+                scope,
+                [photo.id],
+                district_code=inspector.district_code,
+                school_code=None,
+                linked_to=f"inspector:{inspector.id}",
+                field="body.photo_id",
+            )
         await InspectorRepository(session).update(inspector, values, flush=True)
         self._audit(
             session,
@@ -571,6 +588,12 @@ class InspectorService:
         if inspector is None or not inspector.active:
             return None
         return assignment, inspector
+
+    async def sign_photo(self, session: AsyncSession, school_code: str) -> Attachment | None:
+        found = await self.sign(session, school_code)
+        if found is None or found[1].photo_id is None:
+            return None
+        return await AttachmentRepository(session).get(found[1].photo_id)
 
     def _audit(
         self,
