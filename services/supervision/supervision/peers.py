@@ -22,6 +22,7 @@ from supervision.config import Settings
 
 COUNTY_KINDS = ("government", "district_bureau")
 SCHOOL_KINDS = ("school", "kindergarten")
+LOOKUP_BATCH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +82,15 @@ async def lookup_orgs(
 ) -> dict[str, Org]:
     """The organisations the directory knows among ``codes`` (of the given kinds)."""
     wanted = list(dict.fromkeys(codes))
-    if not wanted:
-        return {}
-    result = await peers.directory.lookup(LookupRequest(codes=wanted))
+    organizations = []
+    # The look-up contract takes at most LOOKUP_BATCH codes per call.
+    for start in range(0, len(wanted), LOOKUP_BATCH):
+        result = await peers.directory.lookup(
+            LookupRequest(codes=wanted[start : start + LOOKUP_BATCH])
+        )
+        organizations.extend(result.organizations)
     found: dict[str, Org] = {}
-    for org in result.organizations:
+    for org in organizations:
         if org.code is None or org.kind not in kinds:
             continue
         current = found.get(org.code)

@@ -14,15 +14,21 @@ from supervision.models import Alert, AlertKind, DailyScan
 class AlertRepository(Repository[Alert]):
     model = Alert
 
-    async def raise_once(self, values: dict[str, Any]) -> bool:
-        """Insert unless an alert with the same dedupe key exists; True when inserted."""
-        result = await self.session.execute(
-            insert(Alert)
-            .values(id=uuid.uuid4(), **values)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(Alert.id)
-        )
-        return result.first() is not None
+    async def raise_many(self, rows: list[dict[str, Any]], *, batch: int = 1000) -> int:
+        """Insert the alerts not raised before (by dedupe key); returns how many were new."""
+        inserted = 0
+        for start in range(0, len(rows), batch):
+            chunk = [{"id": uuid.uuid4(), **row} for row in rows[start : start + batch]]
+            # executemany form: SQLAlchemy batches it into multi-row INSERTs itself
+            # ("insertmanyvalues"), without compiling one statement per chunk.
+            result = await self.session.execute(
+                insert(Alert)
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(Alert.id),
+                chunk,
+            )
+            inserted += len(result.all())
+        return inserted
 
     async def resolve_for_finding(self, finding_id: uuid.UUID) -> None:
         await self.session.execute(

@@ -83,11 +83,11 @@ class AlertService:
             [a.school_code for a, _ in assignments], month, end
         )
         label = clock.month_label(month)
-        raised = 0
+        rows = []
         for assignment, inspector in assignments:
             if assignment.school_code in visited:
                 continue
-            raised += await alerts.raise_once(
+            rows.append(
                 {
                     "kind": AlertKind.visit_overdue,
                     "dedupe_key": f"visit_overdue:{assignment.school_code}:{label}",
@@ -103,7 +103,7 @@ class AlertService:
                     "raised_on": day,
                 }
             )
-        return raised
+        return await alerts.raise_many(rows)
 
     async def _visit_due(
         self, session: AsyncSession, alerts: AlertRepository, day: date, settings: Settings
@@ -121,11 +121,11 @@ class AlertService:
             [a.school_code for a, _ in assignments], start, end
         )
         label = clock.month_label(day)
-        raised = 0
+        rows = []
         for assignment, inspector in assignments:
             if assignment.school_code in visited:
                 continue
-            raised += await alerts.raise_once(
+            rows.append(
                 {
                     "kind": AlertKind.visit_due,
                     "dedupe_key": f"visit_due:{assignment.school_code}:{label}",
@@ -141,20 +141,19 @@ class AlertService:
                     "raised_on": day,
                 }
             )
-        return raised
+        return await alerts.raise_many(rows)
 
     async def _rectification(
         self, session: AsyncSession, alerts: AlertRepository, day: date, settings: Settings
     ) -> int:
-        raised = 0
-        for finding in await FindingRepository(session).overdue_open(day):
+        findings = FindingRepository(session)
+        rows = []
+        for finding in await findings.overdue_open(day):
             days = (day - finding.deadline).days
             level = escalation_level(days, settings)
             if level == 0:
                 continue
-            if level > finding.escalation_level:
-                finding.escalation_level = level
-            raised += await alerts.raise_once(
+            rows.append(
                 {
                     "kind": AlertKind.rectification_overdue,
                     "dedupe_key": (
@@ -172,8 +171,8 @@ class AlertService:
                     "raised_on": day,
                 }
             )
-        await session.flush()
-        return raised
+        await findings.escalate(day, settings.escalation_yellow_days, settings.escalation_red_days)
+        return await alerts.raise_many(rows)
 
     def visible(self, scope: Scope) -> Any:
         from sqlalchemy import or_

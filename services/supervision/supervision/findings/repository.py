@@ -3,7 +3,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select, update
 
 from shared.pagination import CursorParams, SortKey
 from shared.repository import Repository
@@ -77,6 +77,21 @@ class FindingRepository(Repository[Finding]):
     async def overdue_open(self, day: date) -> Sequence[Finding]:
         return await self.get_all(
             select(Finding).where(Finding.deadline < day, Finding.status.in_(OPEN_STATUSES))
+        )
+
+    async def escalate(self, day: date, yellow_days: int, red_days: int) -> None:
+        """Raise the escalation level of every open finding past its deadline on ``day``."""
+        overdue = day - Finding.deadline
+        level = case(
+            (overdue >= red_days, 3),
+            (overdue >= yellow_days, 2),
+            else_=1,
+        )
+        await self.session.execute(
+            update(Finding)
+            .where(Finding.deadline < day, Finding.status.in_(OPEN_STATUSES))
+            .values(escalation_level=func.greatest(Finding.escalation_level, level))
+            .execution_options(synchronize_session="fetch")
         )
 
     async def closed_share(
