@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from .conftest import Who, fields, problem
+from .conftest import PDF, Who, fields, problem, upload
 
 BASIS = [{"title": "督导意见书", "number": "青教督〔2025〕12号", "issued_on": "2025-11-20"}]
 
@@ -180,3 +180,20 @@ async def test_linked_to_a_finding(client: httpx.AsyncClient, who: Who) -> None:
         "/v1/accountability/actions", json={**entry(), "district_code": None}, headers=who.city()
     )
     assert "body.district_code" in fields(nothing)
+
+
+async def test_basis_documents_may_carry_their_scans(client: httpx.AsyncClient, who: Who) -> None:
+    district = who.district("450103")
+    scan = await upload(client, district, PDF, "意见书.pdf")
+    stranger = await upload(client, who.city(), PDF, "other.pdf")
+
+    created = await propose(
+        client, district, basis_documents=[{**BASIS[0], "attachment_id": scan["id"]}]
+    )
+    refused = await propose(
+        client, district, basis_documents=[{**BASIS[0], "attachment_id": stranger["id"]}]
+    )
+
+    assert created.status_code == 201, created.text
+    assert created.json()["basis_documents"][0]["attachment_id"] == scan["id"]
+    assert problem(refused, 422)["errors"][0]["type"] == "unknown_attachment"

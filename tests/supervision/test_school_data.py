@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from supervision.models import SchoolReturn
 
-from .conftest import Who, fields, problem
+from .conftest import Peers, Who, fields, problem
 from .test_balance_api import statistics
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -277,3 +277,19 @@ async def test_the_template_round_trips_through_the_import(
 
     assert imported.status_code == 200, imported.text
     assert imported.json()["school_codes"] == ["4501030001"]
+
+
+async def test_a_large_import_looks_schools_up_in_batches(
+    client: httpx.AsyncClient, who: Who, peers: Peers
+) -> None:
+    rows = [
+        [f"450103{9000 + i:04d}", "学校", 100, 5, 1, 1] + [None] * 4 + [450, 750, 2e5, 3]
+        for i in range(1001)
+    ]
+
+    response = await import_file(client, who.district("450103"), workbook(rows))
+
+    assert problem(response, 422)
+    assert len(response.json()["errors"]) == 1001  # none of them is in the directory
+    lookups = [call for call in peers.state.calls if call[0] == "directory.lookup"]
+    assert [len(call[1]["codes"].split(",")) for call in lookups] == [1000, 1]

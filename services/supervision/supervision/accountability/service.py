@@ -92,10 +92,11 @@ class AccountabilityService:
             )
         county_level = county_level or body.subject_org_code == district_code
         self._require(scope, district_code, county_level)
+        documents = [d.attachment_id for d in body.basis_documents if d.attachment_id]
         evidence = await evidence_service.link(
             session,
             scope,
-            body.evidence_ids,
+            [*body.evidence_ids, *documents],
             district_code=district_code,
             school_code=None,
             linked_to="accountability",
