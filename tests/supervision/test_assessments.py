@@ -553,3 +553,51 @@ async def test_documents_by_the_target_and_by_the_team(client: httpx.AsyncClient
     assert {d["kind"] for d in own.json()} == {"self_report", "feedback"}
     other = await client.get(url, headers=who.school("4501030002"))
     assert other.json() == []
+
+
+async def test_preschool_and_kindergarten_assessments(client: httpx.AsyncClient, who: Who) -> None:
+    preschool = (
+        await create(client, who.city(), kind="preschool_inclusive", district_code="450103")
+    ).json()
+    await advance(client, who, preschool, "scoring")
+    target = preschool["targets"][0]["id"]
+    recorded = await client.put(
+        f"/v1/assessments/{preschool['id']}/targets/{target}/inputs",
+        json={
+            "values": {
+                "gross_enrolment_3y_pct": {"value": 91.2},
+                "public_kindergarten_share_pct": {"value": 43.0},
+                "staffing_compliant_kindergartens_pct": {"value": 85},
+            }
+        },
+        headers=who.city(),
+    )
+    assert recorded.status_code == 200, recorded.text
+    evaluation = await client.post(
+        f"/v1/assessments/{preschool['id']}/targets/{target}/evaluate", headers=who.city()
+    )
+    found = nodes(evaluation.json())
+    assert found["P.1"]["outcome"] == "pass"
+    assert found["P.3"]["outcome"] == "fail"  # 公办园在园幼儿占比 43 % < 50 %
+    assert found["Q.3.1"]["result"]["grade"] == "基本合格"
+    assert found["Q.3.1"]["outcome"] == "pass"
+    assert evaluation.json()["outcome"] == "fail"
+    assert evaluation.json()["framework_code"] == "preschool_universal_inclusive"
+
+    conduct = await create(
+        client,
+        who.district("450103"),
+        kind="kindergarten_conduct",
+        district_code="450103",
+        targets=["4501030007"],
+    )
+    assert conduct.status_code == 201, conduct.text
+    assert conduct.json()["targets"][0]["kind"] == "kindergarten"
+    wrong = await create(
+        client,
+        who.district("450103"),
+        kind="kindergarten_conduct",
+        district_code="450103",
+        targets=["4501030001"],
+    )
+    assert fields(wrong) == {"body.targets"}

@@ -293,3 +293,14 @@ async def test_a_large_import_looks_schools_up_in_batches(
     assert len(response.json()["errors"]) == 1001  # none of them is in the directory
     lookups = [call for call in peers.state.calls if call[0] == "directory.lookup"]
     assert [len(call[1]["codes"].split(",")) for call in lookups] == [1000, 1]
+
+
+async def test_import_checks_stages_and_school_kind(client: httpx.AsyncClient, who: Who) -> None:
+    rows = [
+        ["4501030001", "学校", 500, 25, 6, 5, 300, 20, 4, 3, 5000, 8000, 2e6, 25],
+        ["4501030007", "学校", 100, 5, 1, 1, None, None, None, None, 500, 800, 2e5, 3],
+    ]
+
+    response = await import_file(client, who.district("450103"), workbook(rows))
+
+    assert fields(response) == {"rows[2].junior_students", "rows[3].school_code"}

@@ -38,6 +38,7 @@ from supervision.findings.schemas import (
     ReopenCreate,
     ReviewCreate,
 )
+from supervision.inspectors.repository import InspectorRepository
 from supervision.models import (
     AuditLog,
     Finding,
@@ -200,8 +201,6 @@ class FindingService:
         )
 
     async def _recused(self, session: AsyncSession, scope: Scope, org_code: str) -> bool:
-        from supervision.inspectors.repository import InspectorRepository
-
         if scope.inspector_id is None:
             return False
         inspector = await InspectorRepository(session).get(scope.inspector_id)

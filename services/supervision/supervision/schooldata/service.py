@@ -257,14 +257,15 @@ class SchoolDataService:
             if not scope.manages(org.district_code):
                 errors.append(xlsx.RowError(row.row, "school_code", f"{org.name} 不在您管辖的县区"))
                 continue
-            try:
-                _check_stages(org, row.statistics, "data")
-            except InvalidInput as error:
-                for item in error.errors or []:
+            if org.kind != "school":
+                errors.append(
+                    xlsx.RowError(row.row, "school_code", f"{org.name} 不是中小学，不填报本表")
+                )
+                continue
+            for part in row.statistics.parts:
+                if org.stages and part not in org.stages:
                     errors.append(
-                        xlsx.RowError(
-                            row.row, item.field.rsplit(".", 1)[-1] + "_students", item.message
-                        )
+                        xlsx.RowError(row.row, f"{part}_students", f"{org.name} 没有该学段")
                     )
             current = existing.get(row.school_code)
             if current is not None and current.status not in EDITABLE:
