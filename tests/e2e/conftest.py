@@ -1,12 +1,14 @@
 """A live platform for end-to-end tests: the same runner `make run` uses, with real uvicorn
 processes, real arq workers and the agency simulator, against the test database and Redis."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shared.embedded import free_port, port_is_free
+from shared.testing.tokens import TestIssuer
 from xuezai.platform import AGENCY_SIMULATOR, SERVICES
 from xuezai.runner import Platform
 
@@ -24,15 +26,20 @@ def _free_offset() -> int:
 
 @pytest.fixture(scope="session")
 def live_platform(
-    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    database_url: str, redis_url: str, issuer: TestIssuer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Platform]:
+    """Trusts the test issuer's key too, so tests can act as any role against real processes."""
     platform = Platform(
         data_dir=Path(tmp_path_factory.mktemp("platform")),
         database_url=database_url,
         redis_url=redis_url,
         port_offset=_free_offset(),
     )
-    platform.start_children(SERVICES, platform.data_dir / "logs", {"XUEZAI_ENV": "development"})
+    environment = {
+        "XUEZAI_ENV": "development",
+        "XUEZAI_TRUSTED_JWKS_JSON": json.dumps(issuer.jwks()),
+    }
+    platform.start_children(SERVICES, platform.data_dir / "logs", environment)
     try:
         platform.wait_ready(SERVICES, timeout=60)
         yield platform

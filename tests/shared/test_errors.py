@@ -2,9 +2,12 @@
 
 import httpx
 import pytest
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel, Field
 
 from directory.app import create_app
 from directory.config import Settings
+from shared.app import build_app
 from shared.testing.tokens import TestIssuer
 
 
@@ -68,19 +71,61 @@ async def test_validation_errors_in_english(client: httpx.AsyncClient, issuer: T
     assert "greater than or equal to 1" in error["message"]
 
 
-async def test_malformed_json_is_a_400_problem(make_client) -> None:
-    from plans.app import create_app as create_plans_app
-    from plans.config import Settings as PlansSettings
+def body_app(settings: Settings, **_: object) -> FastAPI:
+    class Child(BaseModel):
+        name: str = Field(max_length=20)
+        age: int
 
-    client = await make_client(create_plans_app, PlansSettings)
-    # No endpoint of the foundation takes a body yet; the health router's POST is 405, so use
-    # the error handler through a route that parses JSON in a later issue. Here: a body on a
-    # route that does not exist still yields a problem, never a 500.
-    response = await client.post(
-        "/v1/plans", content=b'{"title": ', headers={"content-type": "application/json"}
+    router = APIRouter(prefix="/v1", tags=["test"])
+
+    @router.post("/children", summary="echo", status_code=201)
+    async def create_child(child: Child) -> Child:
+        return child
+
+    return build_app(settings=settings, title="t", description="t", routers=[router])
+
+
+@pytest.fixture
+async def body_client(make_client) -> httpx.AsyncClient:
+    return await make_client(body_app, Settings, max_body_bytes=1024)
+
+
+async def test_malformed_json_is_a_400_problem(body_client: httpx.AsyncClient) -> None:
+    response = await body_client.post(
+        "/v1/children", content=b'{"name": ', headers={"content-type": "application/json"}
     )
-    assert response.status_code in (401, 405)
+
+    assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "request.malformed_json"
+
+
+async def test_wrong_types_name_each_field(body_client: httpx.AsyncClient) -> None:
+    response = await body_client.post("/v1/children", json={"name": "x" * 30, "age": "six"})
+
+    assert response.status_code == 422
+    errors = {error["field"]: error["message"] for error in response.json()["errors"]}
+    assert errors == {"body.name": "长度不能超过 20 个字符", "body.age": "应为整数"}
+
+
+async def test_oversized_body_is_a_413_problem(body_client: httpx.AsyncClient) -> None:
+    response = await body_client.post("/v1/children", json={"name": "x" * 5000, "age": 6})
+
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "payload_too_large"
+
+
+async def test_oversized_chunked_body_is_a_413_problem(body_client: httpx.AsyncClient) -> None:
+    async def chunks():  # no Content-Length: the limit is enforced while reading
+        for _ in range(10):
+            yield b"x" * 200
+
+    response = await body_client.post(
+        "/v1/children", content=chunks(), headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 413
 
 
 async def test_request_id_is_propagated(client: httpx.AsyncClient) -> None:

@@ -1,6 +1,7 @@
 """The app factory every service uses: middleware, errors, health, metrics, lifespan resources."""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -14,7 +15,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from shared.auth import KeySet, RemoteKeySet, RevocationList, TokenVerifier
+from shared.auth import (
+    CombinedKeySet,
+    KeySet,
+    RemoteKeySet,
+    RevocationList,
+    StaticKeySet,
+    TokenVerifier,
+)
 from shared.db import create_engine, create_sessionmaker
 from shared.errors import Problem, ServiceUnavailable, add_exception_handlers, problem_response
 from shared.i18n import Text
@@ -81,12 +89,14 @@ def build_app(
             app.state.redis = redis
             app.state.arq_pool = redis
             app.state.http = http
-            keys = key_set or RemoteKeySet(
+            keys: KeySet = key_set or RemoteKeySet(
                 f"{settings.directory_url}/.well-known/jwks.json",
                 client=http,
                 cache_seconds=settings.jwks_cache_seconds,
                 refresh_min_seconds=settings.jwks_refresh_min_seconds,
             )
+            if settings.trusted_jwks_json:
+                keys = CombinedKeySet(StaticKeySet(json.loads(settings.trusted_jwks_json)), keys)
             app.state.token_verifier = TokenVerifier(
                 keys, issuer=settings.token_issuer, revocations=RevocationList(redis)
             )
@@ -109,7 +119,9 @@ def build_app(
     )
     app.state.settings = settings
     add_exception_handlers(app)
-    app.add_middleware(RequestContextMiddleware, service=service)
+    app.add_middleware(
+        RequestContextMiddleware, service=service, max_body_bytes=settings.max_body_bytes
+    )
     for router in routers:
         app.include_router(router)
     app.include_router(health_router())

@@ -209,6 +209,23 @@ class RemoteKeySet:
         return key
 
 
+class CombinedKeySet:
+    """Try each key set in turn (e.g. a test issuer's keys, then the directory's)."""
+
+    def __init__(self, *key_sets: KeySet) -> None:
+        self.key_sets = key_sets
+
+    async def get_key(self, key_id: str | None) -> jwt.PyJWK:
+        last_error: Unauthenticated | None = None
+        for key_set in self.key_sets:
+            try:
+                return await key_set.get_key(key_id)
+            except Unauthenticated as error:
+                last_error = error
+        assert last_error is not None
+        raise last_error
+
+
 class RevocationList:
     def __init__(self, redis: Redis | None) -> None:
         self.redis = redis

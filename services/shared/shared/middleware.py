@@ -13,8 +13,8 @@ from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.context import current_request_id
-from shared.errors import InternalError, problem_response
-from shared.i18n import current_language, language_from_header
+from shared.errors import InternalError, PayloadTooLarge, problem_response
+from shared.i18n import Text, current_language, language_from_header
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -35,6 +35,11 @@ access_log = structlog.get_logger("access")
 error_log = structlog.get_logger("shared.errors")
 
 
+def _too_large(limit: int) -> Text:
+    megabytes = limit / 1024 / 1024
+    return Text(f"请求体超过 {megabytes:g} MB 上限", f"The request body exceeds {megabytes:g} MB")
+
+
 def route_template(scope: Scope) -> str:
     """`/v1/cycles/{cycle_id}` for metrics and logs: no ids or personal data in label values."""
     # FastAPI ≥ 0.16x keeps included routers nested and records the full route in its own scope
@@ -45,9 +50,12 @@ def route_template(scope: Scope) -> str:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, service: str) -> None:
+    def __init__(
+        self, app: ASGIApp, *, service: str, max_body_bytes: int = 20 * 1024 * 1024
+    ) -> None:
         self.app = app
         self.service = service
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,9 +96,42 @@ class RequestContextMiddleware:
                 response_started = True
             await send_with_request_id(message)
 
+        declared_length = headers.get("content-length", b"")
+        received = 0
+        refused = False
+
+        async def refuse_too_large() -> None:
+            nonlocal refused
+            refused = True
+            error = PayloadTooLarge(_too_large(self.max_body_bytes))
+            await problem_response(error.to_problem())(scope, receive, send_tracking)
+
+        async def receive_limited() -> Message:
+            # Bodies without a Content-Length (chunked) are counted as they arrive; past the limit
+            # we answer 413 ourselves and tell the app the client has gone.
+            nonlocal received
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes and not response_started:
+                    await refuse_too_large()
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def send_unless_refused(message: Message) -> None:
+            if not refused:
+                await send_tracking(message)
+
         try:
-            await self.app(scope, receive, send_tracking)
+            if declared_length.isdigit() and int(declared_length) > self.max_body_bytes:
+                await refuse_too_large()
+                return
+            await self.app(scope, receive_limited, send_unless_refused)
         except Exception as error:
+            if refused:  # the app gave up on the body we cut off; the 413 is already out
+                return
             # Inside this middleware (not Starlette's outermost error handler), so the 500 problem
             # still carries the request id and reaches the metrics and the access log.
             if response_started:

@@ -75,6 +75,9 @@ class BaseServiceSettings(BaseSettings):
     jwks_refresh_min_seconds: float = 10.0
     jwks_cache_seconds: float = 3600.0
     token_issuer: str = "xuezai-directory"
+    # Extra public keys to trust besides the directory's (a JWKS document as JSON). For tests that
+    # run the real processes with tokens from a test issuer; refused outside development/testing.
+    trusted_jwks_json: str | None = None
 
     # Credentials this service uses to obtain a service token from the directory.
     service_client_secret: str = Field(default=f"{DEVELOPMENT_SECRET_PREFIX}service-secret")
@@ -83,6 +86,8 @@ class BaseServiceSettings(BaseSettings):
     http_retries: int = 3
 
     pagination_max_limit: int = 200
+    # Upper bound for any request body; endpoints that take uploads set their own, lower caps.
+    max_body_bytes: int = 20 * 1024 * 1024
 
     @classmethod
     def settings_customise_sources(
@@ -103,6 +108,8 @@ class BaseServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_development_secrets(self) -> Self:
+        if self.env == Environment.production and self.trusted_jwks_json:
+            raise ValueError("trusted_jwks_json is for development and tests only")
         if self.env == Environment.production:
             for name in type(self).model_fields:
                 value = getattr(self, name)
