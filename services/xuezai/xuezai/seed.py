@@ -88,6 +88,8 @@ async def load_demo_data(database_url: str) -> None:
     from directory.seed.nanning import SCHOOLS
     from enrolment.seed import DemoSchool, load_demo_enrolment
     from plans.seed import load_demo_plans
+    from supervision.seed import DemoSchool as SupervisedSchool
+    from supervision.seed import load_demo_supervision
 
     demo_schools = [
         DemoSchool(
@@ -127,5 +129,14 @@ async def load_demo_data(database_url: str) -> None:
             await load_demo_enrolment(session, demo_schools)
         async with create_sessionmaker(engine)() as session, session.begin():
             await load_demo_plans(session)
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await load_demo_supervision(
+                session,
+                [
+                    SupervisedSchool(school.code, school.name, district, school.stages)
+                    for district, schools in SCHOOLS.items()
+                    for school in schools
+                ],
+            )
     finally:
         await engine.dispose()

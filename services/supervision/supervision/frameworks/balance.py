@@ -59,7 +59,9 @@ class BalanceSchool(_Model):
     :func:`apportion_combined_school`). A missing count gives insufficient data, not an error."""
 
     id: str = Field(min_length=1, max_length=64)
-    students: int | None = Field(default=None, ge=1, description="在校生数 of this stage")
+    students: int | None = Field(
+        default=None, ge=1, le=1_000_000, description="在校生数 of this stage"
+    )
     kind: Literal["school", "teaching_point"]
     qualified_teachers: Amount | None = Field(
         default=None, description="专任教师高于规定学历（小学专科及以上、初中本科及以上）"
@@ -352,7 +354,7 @@ class CombinedPart(_Model):
     collects teachers per stage and splits only space, sports area, equipment and classrooms).
     """
 
-    students: int = Field(ge=0)
+    students: int = Field(ge=0, le=1_000_000)
     qualified_teachers: Amount | None = None
     backbone_teachers: Amount | None = None
     pe_art_teachers: Amount | None = None
