@@ -6,7 +6,7 @@ no whitespace, lower case — what `directory.organizations.names.normalize_name
 seed recomputes it exactly), so existing rows survive.
 
 Revision ID: b2cd1153c274
-Revises: 4dd5db480f1c
+Revises: f6326329c44d
 Create Date: 2026-11-23 23:58:45.697663+00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "b2cd1153c274"
-down_revision: str | None = "4dd5db480f1c"
+down_revision: str | None = "f6326329c44d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

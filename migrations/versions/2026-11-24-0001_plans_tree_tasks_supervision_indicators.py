@@ -1,7 +1,7 @@
 """plans tree tasks supervision indicators
 
 Revision ID: 5fa98b891744
-Revises: 4dd5db480f1c
+Revises: b2cd1153c274
 Create Date: 2026-11-24 00:01:41.881753+00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "5fa98b891744"
-down_revision: str | None = "4dd5db480f1c"
+down_revision: str | None = "b2cd1153c274"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

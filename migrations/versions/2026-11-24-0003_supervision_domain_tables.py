@@ -7,7 +7,7 @@ this revision runs; later built-in versions are added by `ensure_builtins` (the 
 revision, never changed in place.
 
 Revision ID: d9c2bc259fee
-Revises: 4dd5db480f1c
+Revises: 5fa98b891744
 Create Date: 2026-11-24 00:03:02.262494+00:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "d9c2bc259fee"
-down_revision: str | None = "4dd5db480f1c"
+down_revision: str | None = "5fa98b891744"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

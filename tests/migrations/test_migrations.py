@@ -23,10 +23,13 @@ def test_single_head_and_dated_file_names() -> None:
 
 
 def test_upgrade_downgrade_upgrade(database_url: str) -> None:
-    scratch = embedded.with_database(database_url, "xuezai_test_migrations")
+    # Named after the test database, so suites running side by side never share it.
+    scratch_name = f"{embedded.database_name(database_url)}_migrations"
+    scratch = embedded.with_database(database_url, scratch_name)
     asyncio.run(embedded.recreate_database(scratch))
 
     migrations.upgrade(scratch)
     migrations.downgrade(scratch, "base")
     migrations.upgrade(scratch)
     command.check(migrations.alembic_config(scratch))
+    asyncio.run(embedded.drop_database(scratch))
