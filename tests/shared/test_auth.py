@@ -210,3 +210,38 @@ async def test_directory_accepts_its_own_tokens(make_client, issuer: TestIssuer)
     response = await client.get("/v1/organizations", headers=issuer.school_staff("4501030001"))
 
     assert response.status_code == 200
+
+
+async def test_a_cached_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.auth import TokenVerifier
+
+    issuer = TestIssuer()
+    verifier = TokenVerifier(issuer.key_set(), issuer=issuer.issuer, leeway_seconds=0)
+    token = issuer.token(Grant(Role.parent), kind="parent", expires_in=60)
+
+    first = await verifier.verify(token)
+    assert await verifier.verify(token) is first  # served from the cache
+
+    later = time.time() + 120
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(Unauthenticated):
+        await verifier.verify(token)
+
+
+async def test_a_cached_token_is_still_checked_for_revocation(redis_url: str) -> None:
+    from shared.auth import RevocationList, TokenVerifier
+
+    issuer = TestIssuer()
+    redis: Redis = Redis.from_url(redis_url)
+    verifier = TokenVerifier(
+        issuer.key_set(), issuer=issuer.issuer, revocations=RevocationList(redis)
+    )
+    token = issuer.token(Grant(Role.parent), kind="parent", session_id="cached-then-revoked")
+    await verifier.verify(token)
+
+    await redis.set(REVOKED_SESSION_KEY.format(session_id="cached-then-revoked"), 1, ex=60)
+    try:
+        with pytest.raises(Unauthenticated):
+            await verifier.verify(token)
+    finally:
+        await redis.aclose()

@@ -283,14 +283,36 @@ class TokenVerifier:
         audience: str = AUDIENCE,
         revocations: RevocationList | None = None,
         leeway_seconds: float = 10.0,
+        cache_size: int = 100_000,
     ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
         self.revocations = revocations
         self.leeway_seconds = leeway_seconds
+        # Verified tokens, so a phone polling its status every few seconds pays for the EdDSA
+        # check once per token. Bounded; the revocation check still runs on every request.
+        self._verified: dict[str, Principal] = {}
+        self.cache_size = cache_size
 
     async def verify(self, token: str) -> Principal:
+        principal = self._verified.get(token)
+        if principal is None:
+            principal = await self._verify_signature(token)
+            if len(self._verified) >= self.cache_size:
+                # Drop the older half (dicts keep insertion order): cheap, and rarely needed.
+                for stale in list(self._verified)[: self.cache_size // 2]:
+                    del self._verified[stale]
+            self._verified[token] = principal
+        expires_at = principal.expires_at
+        if expires_at is not None and expires_at.timestamp() + self.leeway_seconds < time.time():
+            del self._verified[token]
+            raise Unauthenticated(Text("令牌已过期", "The token has expired"))
+        if self.revocations and await self.revocations.is_revoked(principal.session_id):
+            raise Unauthenticated(Text("登录已注销", "This session has been signed out"))
+        return principal
+
+    async def _verify_signature(self, token: str) -> Principal:
         invalid = Unauthenticated(Text("令牌无效", "The token is invalid"))
         try:
             header = jwt.get_unverified_header(token)
@@ -313,10 +335,7 @@ class TokenVerifier:
             raise invalid from None
         if claims.get("typ", "access") != "access":
             raise invalid
-        principal = principal_from_claims(claims)
-        if self.revocations and await self.revocations.is_revoked(principal.session_id):
-            raise Unauthenticated(Text("登录已注销", "This session has been signed out"))
-        return principal
+        return principal_from_claims(claims)
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

@@ -28,7 +28,13 @@ from enrolment.errors import (
     DuplicateApplication,
     InvalidTransition,
 )
-from enrolment.models import Application, ApplicationEvent, IdempotencyRecord, Offering
+from enrolment.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    IdempotencyRecord,
+    Offering,
+)
 from enrolment.policies import Parent, client_ip
 from shared.db import DbSession
 from shared.idempotency import IdempotencyKey
@@ -146,14 +152,17 @@ async def get_application(
 async def get_status(
     application_id: uuid.UUID, session: DbSession, principal: Parent
 ) -> ApplicationStatusRead:
-    application = await service.owned(session, principal, application_id)
+    row = await ApplicationRepository(session).status_of(principal.subject, application_id)
+    if row is None:
+        raise ApplicationNotFound()
+    status = ApplicationStatus(row["status"])
     return ApplicationStatusRead(
-        id=application.id,
-        status=application.status,
-        status_text=STATUS_TEXT[application.status],
-        batch_name=application.batch_name,
-        verification_status=application.verification_status,
-        updated_at=application.updated_at,
+        id=row["id"],
+        status=status,
+        status_text=STATUS_TEXT[status],
+        batch_name=row["batch_name"],
+        verification_status=row["verification_status"],
+        updated_at=row["updated_at"],
     )
 
 

@@ -1,9 +1,11 @@
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from enrolment.models import Application, ApplicationEvent, ApplicationStatus, Verification
+from enrolment.models import Application, ApplicationEvent, Verification
+from shared.fastsql import driver_connection
 from shared.repository import Repository
 
 
@@ -45,14 +47,32 @@ class ApplicationRepository(Repository[Application]):
             )
         ).all()
 
+    async def status_of(
+        self, parent_subject: str, application_id: uuid.UUID
+    ) -> Mapping[str, Any] | None:
+        """What a polling phone shows. Families poll this all day: straight on asyncpg."""
+        connection = await driver_connection(self.session)
+        record = await connection.fetchrow(
+            "SELECT id, status, batch_name, verification_status, updated_at "
+            "FROM enrolment.application WHERE id = $1 AND parent_subject = $2",
+            application_id,
+            parent_subject,
+        )
+        return dict(record) if record is not None else None
+
     async def others_with_property(
         self, cycle_id: uuid.UUID, property_index: bytes, id_number_index: bytes
     ) -> int:
-        """Live applications of other children in the cycle that name the same property."""
-        statement = select(func.count()).where(
-            Application.cycle_id == cycle_id,
-            Application.property_certificate_index == property_index,
-            Application.id_number_index != id_number_index,
-            Application.status.not_in((ApplicationStatus.draft, ApplicationStatus.withdrawn)),
+        """Live applications of other children in the cycle that name the same property.
+
+        On the submission hot path, so straight on asyncpg (see `shared.fastsql`)."""
+        connection = await driver_connection(self.session)
+        count = await connection.fetchval(
+            "SELECT count(*) FROM enrolment.application WHERE cycle_id = $1 "
+            "AND property_certificate_index = $2 AND id_number_index <> $3 "
+            "AND status NOT IN ('draft', 'withdrawn')",
+            cycle_id,
+            property_index,
+            id_number_index,
         )
-        return int(await self.session.scalar(statement) or 0)
+        return int(count or 0)

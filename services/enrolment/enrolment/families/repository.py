@@ -1,9 +1,12 @@
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import delete, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrolment.models import Application, ApplicationStatus, Child, Document, FamilyFacts, Guardian
+from shared.fastsql import driver_connection, fetch_instances
 from shared.repository import Repository
 
 # While an application is in one of these, what it was decided on must not change under it.
@@ -78,4 +81,43 @@ class DocumentRepository(Repository[Document]):
             select(Document).where(
                 Document.id == document_id, Document.parent_subject == parent_subject
             )
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ChildFile:
+    """What a submission is decided on: the child, the family's facts, guardians, documents."""
+
+    child: Child
+    facts: FamilyFacts | None
+    guardians: list[Guardian]
+    document_kinds: frozenset[str]
+
+
+class ChildFileRepository:
+    """The submission hot path's reads, straight on asyncpg (see `shared.fastsql`); the
+    objects are detached and only read."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def load(self, parent_subject: str, child_id: uuid.UUID) -> ChildFile | None:
+        children = await fetch_instances(
+            self.session, Child, "id = $1 AND parent_subject = $2", child_id, parent_subject
+        )
+        if not children:
+            return None
+        facts = await fetch_instances(self.session, FamilyFacts, "child_id = $1", child_id)
+        guardians = await fetch_instances(
+            self.session, Guardian, "child_id = $1", child_id, order_by="position"
+        )
+        connection = await driver_connection(self.session)
+        kinds = await connection.fetch(
+            "SELECT DISTINCT kind FROM enrolment.document WHERE child_id = $1", child_id
+        )
+        return ChildFile(
+            children[0],
+            facts[0] if facts else None,
+            guardians,
+            frozenset(record["kind"] for record in kinds),
         )
