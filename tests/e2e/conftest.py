@@ -1,12 +1,15 @@
 """A live platform for end-to-end tests: the same runner `make run` uses, with real uvicorn
 processes, real arq workers and the agency simulator, against the test database and Redis."""
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from directory.seed.loader import load_demo_organizations
+from shared.db import create_engine, create_sessionmaker
 from shared.embedded import free_port, port_is_free
 from shared.testing.tokens import TestIssuer
 from xuezai.platform import AGENCY_SIMULATOR, SERVICES
@@ -32,6 +35,8 @@ def live_platform(
     issuer: TestIssuer,
 ) -> Iterator[Platform]:
     """Trusts the test issuer's key too, so tests can act as any role against real processes."""
+    # The register every service resolves schools and districts against.
+    asyncio.run(load_demo_organizations_into(database_url))
     platform = Platform(
         data_dir=Path(tmp_path_factory.mktemp("platform")),
         database_url=database_url,
@@ -51,6 +56,15 @@ def live_platform(
         yield platform
     finally:
         platform.stop_children()
+
+
+async def load_demo_organizations_into(database_url: str) -> None:
+    engine = create_engine(database_url, application_name="tests.seed", pool_size=1, max_overflow=0)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await load_demo_organizations(session)
+    finally:
+        await engine.dispose()
 
 
 def service_url(platform: Platform, name: str) -> str:

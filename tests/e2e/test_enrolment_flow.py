@@ -11,10 +11,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from directory.auth.service import SMS_CODE_GRANT
 from enrolment.idnumber import make
 from enrolment.models import Child, Cycle, IdempotencyRecord, Notification
 from shared.db import create_sessionmaker
@@ -67,6 +69,23 @@ async def wait_for(check: Any, seconds: float = 40.0) -> Any:
         await asyncio.sleep(0.5)
 
 
+async def sign_in_by_code(directory: str) -> dict[str, str]:
+    phone = f"139{uuid.uuid4().int % 10**8:08d}"
+    async with httpx.AsyncClient(base_url=directory, timeout=10) as http:
+        sent = await http.post("/v1/auth/sms-codes", json={"phone": phone})
+        assert sent.status_code == 201, sent.text
+        outbox = await http.get("/v1/dev/sms-outbox", params={"phone": phone})
+        code = str(outbox.json()["items"][0]["code"])
+        token = await http.post(
+            "/v1/auth/token", data={"grant_type": SMS_CODE_GRANT, "phone": phone, "code": code}
+        )
+        assert token.status_code == 200, token.text
+        body = token.json()
+    claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+    assert claims["kind"] == "parent"
+    return {"Authorization": f"Bearer {body['access_token']}"}
+
+
 async def test_a_family_applies_is_returned_corrects_and_is_approved(
     live_platform: Platform, issuer: TestIssuer, cleanup: None
 ) -> None:
@@ -74,7 +93,8 @@ async def test_a_family_applies_is_returned_corrects_and_is_approved(
     sim = service_url(live_platform, "agencysim")
     city = issuer.city_admin()
     reviewer = issuer.district_admin(DISTRICT)
-    parent = issuer.parent(uuid.uuid4())
+    # The parent signs in the way a phone does: a code by SMS, exchanged at the directory.
+    parent = await sign_in_by_code(service_url(live_platform, "directory"))
     now = datetime.now(UTC)
     child_number = make(DISTRICT, date(now.year - 7, 3, 15), 11)
     home = {"district_code": DISTRICT, "road": "淡村路", "house_number": "18号"}

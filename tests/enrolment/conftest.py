@@ -16,7 +16,9 @@ import pytest
 from enrolment.app import create_app
 from enrolment.config import Settings
 from enrolment.idnumber import make
+from enrolment.schools import StaticSchools
 from enrolment.windows import SHANGHAI
+from shared.clients.directory import OrganizationRef
 from shared.testing.tokens import TestIssuer
 
 QINGXIU = "450103"
@@ -78,7 +80,28 @@ async def client(make_client: Callable[..., Any]) -> httpx.AsyncClient:
     http: httpx.AsyncClient = await make_client(
         create_app, Settings, cycle_cache_seconds=0.0, blob_dir=str(BLOB_DIR)
     )
+    # The directory's register of schools, without a directory process.
+    app_of(http).state.schools = demo_school_register()
     return http
+
+
+def demo_school_register() -> StaticSchools:
+    from directory.seed.nanning import SCHOOLS
+
+    schools = {
+        school.code: OrganizationRef(
+            id=uuid.uuid5(uuid.NAMESPACE_OID, school.code),
+            kind="kindergarten" if school.stages == ("kindergarten",) else "school",
+            code=school.code,
+            name=school.name,
+            district_code=district,
+            stages=list(school.stages),
+            ownership=school.ownership,
+        )
+        for district, district_schools in SCHOOLS.items()
+        for school in district_schools
+    }
+    return StaticSchools(schools)
 
 
 def app_of(client: httpx.AsyncClient) -> Any:

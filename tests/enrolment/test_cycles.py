@@ -370,3 +370,81 @@ async def test_catchment_units_can_be_listed_and_removed(
         headers=issuer.city_admin(),
     )
     assert bad.status_code == 422
+
+
+async def test_offerings_must_match_the_directorys_register(
+    client: httpx.AsyncClient, issuer: TestIssuer
+) -> None:
+    city = issuer.city_admin()
+    cycle_id = (await client.post("/v1/cycles", json=cycle_body(QINGXIU), headers=city)).json()[
+        "id"
+    ]
+
+    def offering(
+        code: str, district: str = QINGXIU, ownership: str = "public"
+    ) -> dict[str, object]:
+        return {
+            "school_code": code,
+            "school_name": "随便写的名字",
+            "district_code": district,
+            "ownership": ownership,
+            "seats": 45,
+            "classes": 1,
+        }
+
+    url = f"/v1/cycles/{cycle_id}/offerings"
+    cases = {
+        "4501039999": ("body.school_code", offering("4501039999")),  # no such school
+        "4501030007": ("body.school_code", offering("4501030007")),  # a kindergarten
+        "4501030006": ("body.school_code", offering("4501030006")),  # a senior high school
+        "4501030008": ("body.ownership", offering("4501030008")),  # private, declared public
+    }
+    for code, (field, body) in cases.items():
+        response = await client.post(url, json=body, headers=city)
+        assert response.status_code == 422, code
+        assert response.json()["errors"][0]["field"] == field, code
+
+    created = await client.post(url, json=offering(BINHU), headers=city)
+    assert created.status_code == 201
+    assert created.json()["school_name"] == "南宁市青秀区滨湖路小学"  # the directory's name
+
+
+async def test_without_the_directory_offerings_wait_rather_than_go_unchecked(
+    client: httpx.AsyncClient, issuer: TestIssuer
+) -> None:
+    from enrolment.schools import DirectorySchools
+    from shared.clients.directory import DirectoryClient
+    from shared.embedded import free_port
+
+    from .conftest import app_of
+
+    app = app_of(client)
+    registry = app.state.schools
+    async with httpx.AsyncClient() as http:
+        app.state.schools = DirectorySchools(
+            DirectoryClient(
+                peer="directory", base_url=f"http://127.0.0.1:{free_port()}", http=http, retries=1
+            )
+        )
+        try:
+            city = issuer.city_admin()
+            cycle_id = (
+                await client.post("/v1/cycles", json=cycle_body(QINGXIU), headers=city)
+            ).json()["id"]
+            response = await client.post(
+                f"/v1/cycles/{cycle_id}/offerings",
+                json={
+                    "school_code": BINHU,
+                    "school_name": "滨湖路小学",
+                    "district_code": QINGXIU,
+                    "ownership": "public",
+                    "seats": 45,
+                    "classes": 1,
+                },
+                headers=city,
+            )
+        finally:
+            app.state.schools = registry
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "upstream.unavailable"

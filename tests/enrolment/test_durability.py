@@ -30,7 +30,7 @@ from shared.db import create_sessionmaker
 from shared.testing.tokens import TestIssuer
 from shared.worker import redis_settings_from_url
 
-from .conftest import BLOB_DIR, OPEN_MORNING, build_world, make_family
+from .conftest import BLOB_DIR, OPEN_MORNING, build_world, demo_school_register, make_family
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 
@@ -69,6 +69,7 @@ async def committed(
         await context.__aenter__()
         contexts.append(context)
         app.state.clock = lambda: OPEN_MORNING
+        app.state.schools = demo_school_register()
         base_url = await serve_app(app)
         client = httpx.AsyncClient(base_url=base_url, timeout=60)
         contexts.append(client)

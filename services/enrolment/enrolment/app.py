@@ -7,6 +7,7 @@ from enrolment.blobstore import blob_store_from_settings
 from enrolment.config import Settings
 from enrolment.cycles.snapshot import SnapshotCache
 from enrolment.privacy import PersonalDataVault
+from enrolment.schools import directory_schools
 from enrolment.windows import utc_now
 from shared.app import build_app
 from shared.auth import KeySet
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, *, key_set: KeySet | None = Non
         app.state.blobs = blob_store_from_settings(settings, app.state.http)
         app.state.snapshots = SnapshotCache(settings.cycle_cache_seconds)
         app.state.clock = utc_now
+        app.state.schools = directory_schools(settings, app.state.http)
 
     return build_app(
         settings=settings,

@@ -27,6 +27,7 @@ from enrolment.errors import (
 )
 from enrolment.models import Ownership
 from enrolment.policies import CycleManager
+from enrolment.schools import Schools
 from enrolment.uploads import read_capped, refuse_oversized_request
 from shared.auth import Staff
 from shared.db import DbSession
@@ -107,10 +108,16 @@ async def publish_cycle(
     responses={404: CycleNotFound.openapi_response(), 409: OfferingConflict.openapi_response()},
 )
 async def create_offering(
-    cycle_id: uuid.UUID, body: OfferingCreate, session: DbSession, principal: CycleManager
+    cycle_id: uuid.UUID,
+    body: OfferingCreate,
+    session: DbSession,
+    principal: CycleManager,
+    schools: Schools,
 ) -> OfferingRead:
+    """The school must be in the directory, in the cycle's district, with the same ownership
+    and the cycle's stage; its name is taken from the directory."""
     return OfferingRead.model_validate(
-        await service.create_offering(session, principal, cycle_id, body)
+        await service.create_offering(session, principal, cycle_id, body, schools)
     )
 
 
@@ -222,6 +229,7 @@ async def import_offerings(
     session: DbSession,
     principal: CycleManager,
     settings: AppSettings,
+    schools: Schools,
     file: Annotated[
         UploadFile, File(description="xlsx with sheets `offerings` and/or `catchments`")
     ],
@@ -231,7 +239,9 @@ async def import_offerings(
     content = await read_capped(file, settings.import_max_bytes)
     cycle = await service.get_managed(session, principal, cycle_id)
     savepoint = await session.begin_nested()
-    report = await import_workbook(session, principal, cycle, content, dry_run=dry_run)
+    report = await import_workbook(
+        session, principal, cycle, content, dry_run=dry_run, schools=schools
+    )
     if dry_run:
         await savepoint.rollback()
     else:

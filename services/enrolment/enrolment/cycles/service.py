@@ -30,6 +30,7 @@ from enrolment.errors import (
     OfferingNotFound,
 )
 from enrolment.models import AuditLog, CatchmentUnit, Cycle, CycleStatus, Offering, Stage
+from enrolment.schools import SchoolRegistry, mismatch
 from shared import audit
 from shared.auth import Principal, Role
 from shared.errors import Forbidden, InvalidInput
@@ -221,15 +222,34 @@ class CycleService:
     # --- offerings ------------------------------------------------------------------------
 
     async def create_offering(
-        self, session: AsyncSession, principal: Principal, cycle_id: uuid.UUID, data: OfferingCreate
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        cycle_id: uuid.UUID,
+        data: OfferingCreate,
+        schools: SchoolRegistry,
     ) -> Offering:
         cycle = await self.get_managed(session, principal, cycle_id)
         self._check_offering_scope(principal, cycle, data.district_code)
         _check_seats(cycle, data.seats, data.classes, "body.seats")
+        registered = (await schools.find([data.school_code])).get(data.school_code)
+        problem = mismatch(
+            registered,
+            district_code=data.district_code,
+            ownership=data.ownership,
+            stage=cycle.stage,
+        )
+        if problem is not None:
+            raise InvalidInput.for_field(
+                f"body.{problem[0]}", Text(problem[1], "The school does not match the directory")
+            )
+        assert registered is not None
         repository = OfferingRepository(session)
         if await repository.by_school(cycle.id, data.school_code) is not None:
             raise OfferingConflict()
-        offering = Offering(cycle_id=cycle.id, **data.model_dump())
+        offering = Offering(
+            cycle_id=cycle.id, **{**data.model_dump(), "school_name": registered.name}
+        )
         await repository.create(offering, flush=True)
         audit.record(
             session,
@@ -459,7 +479,13 @@ def _row_errors(sheet: str, row: int, error: ValidationError) -> list[ImportRowE
 
 
 async def import_workbook(
-    session: AsyncSession, principal: Principal, cycle: Cycle, content: bytes, *, dry_run: bool
+    session: AsyncSession,
+    principal: Principal,
+    cycle: Cycle,
+    content: bytes,
+    *,
+    dry_run: bool,
+    schools: SchoolRegistry,
 ) -> ImportReport:
     """Offerings and catchment units from one xlsx. Valid rows are stored, each bad row is
     reported by sheet, row and field; a school's catchment rows replace its previous units."""
@@ -497,6 +523,12 @@ async def import_workbook(
     created = updated = unit_count = 0
     rejected_rows: set[tuple[str, int]] = set()
     offerings_title = offerings_sheet.title if offerings_sheet else ""
+    registered = await schools.find(
+        [
+            str(row.get("school_code"))
+            for _, row in (offerings_sheet.rows if offerings_sheet else [])
+        ]
+    )
     for number, row in offerings_sheet.rows if offerings_sheet else []:
         row["ownership"] = OWNERSHIP_WORDS.get(str(row.get("ownership")), row.get("ownership"))
         try:
@@ -515,6 +547,13 @@ async def import_workbook(
                 "seats",
                 f"学位数超过班额上限（{data.classes} 个班 × {cycle.class_size_max} 人）",
             )
+        else:
+            problem = mismatch(
+                registered.get(data.school_code),
+                district_code=data.district_code,
+                ownership=data.ownership,
+                stage=cycle.stage,
+            )
         if problem:
             errors.append(
                 ImportRowError(
@@ -523,6 +562,7 @@ async def import_workbook(
             )
             rejected_rows.add(("offerings", number))
             continue
+        data = data.model_copy(update={"school_name": registered[data.school_code].name})
         existing = await repository.by_school(cycle.id, data.school_code)
         if existing is None:
             await repository.create(Offering(cycle_id=cycle.id, **data.model_dump()))
