@@ -6,7 +6,7 @@ the supervision schema. The caller passes the demo schools (the directory's seed
 module needs neither the directory package nor HTTP.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -301,10 +301,16 @@ async def _assessment(session: AsyncSession, inspectors: dict[str, Inspector]) -
 
 
 async def load_demo_supervision(
-    session: AsyncSession, schools: Sequence[DemoSchool]
+    session: AsyncSession,
+    schools: Sequence[DemoSchool],
+    inspector_accounts: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
+    """`inspector_accounts` links inspectors (by certificate number) to sign-in subjects."""
     frameworks = await framework_service.ensure_builtins(session)
     inspectors = await _inspectors(session)
+    for certificate_no, subject in (inspector_accounts or {}).items():
+        if certificate_no in inspectors:
+            inspectors[certificate_no].account_subject = subject
     assignments = await _assignments(session, inspectors, schools)
     returns = await _school_returns(session, schools)
     assessment = await _assessment(session, inspectors)

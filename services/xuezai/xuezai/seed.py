@@ -8,6 +8,7 @@ from shared.settings import Environment
 # Development only: `load_demo_data` refuses to run in production.
 DEMO_PASSWORD = "Xuezai-demo-2024"
 DEMO_CLIENT_SECRET = "demo-agency-secret-2024"
+DEMO_INSPECTOR_CERTIFICATE = "GXDX-450103-001"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,7 @@ async def load_demo_data(database_url: str) -> None:
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
             await load_demo_organizations(session)
-            await load_demo_accounts(session, settings, accounts, clients)
+            subjects = await load_demo_accounts(session, settings, accounts, clients)
         async with create_sessionmaker(engine)() as session, session.begin():
             await load_demo_enrolment(session, demo_schools)
         async with create_sessionmaker(engine)() as session, session.begin():
@@ -137,6 +138,8 @@ async def load_demo_data(database_url: str) -> None:
                     for district, schools in SCHOOLS.items()
                     for school in schools
                 ],
+                # The demo inspector signs in as qingxiu.inspector and sees their schools.
+                inspector_accounts={DEMO_INSPECTOR_CERTIFICATE: subjects["qingxiu.inspector"]},
             )
     finally:
         await engine.dispose()

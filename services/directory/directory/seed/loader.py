@@ -289,8 +289,12 @@ async def load_demo_accounts(
     settings: Settings,
     accounts: Sequence[AccountSpec],
     clients: Sequence[ClientSpec],
-) -> None:
-    """Create or refresh the demo accounts so the printed passwords always work."""
+) -> dict[str, str]:
+    """Create or refresh the demo accounts so the printed passwords always work.
+
+    Returns each account's token subject by username, for other services' demo data (an
+    inspector record linked to the inspector's sign-in)."""
+    subjects: dict[str, str] = {}
     hasher = SecretHasher(settings)
     units = await _Units.load(session)
     users = UserRepository(session)
@@ -313,6 +317,7 @@ async def load_demo_accounts(
         user.is_active = True
         user.failed_attempts = 0
         user.locked_until = None
+        subjects[spec.username] = f"user:{user.id}"
         present = {row.grant for row in user.grants}
         for value in spec.grants:
             grant, organization = _resolve_grant(units, value)
@@ -355,3 +360,4 @@ async def load_demo_accounts(
         client.rate_limit_per_minute = client_spec.rate_limit_per_minute
         client.is_active = True
     await session.flush()
+    return subjects
