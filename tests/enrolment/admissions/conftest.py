@@ -26,7 +26,6 @@ from enrolment.privacy import PersonalDataVault
 from enrolment.rules import BatchRule, decide, nanning_batches
 from enrolment.windows import SHANGHAI
 from shared.testing.fixtures import joined_sessionmaker
-
 from shared.testing.tokens import TestIssuer
 
 from ..conftest import (
@@ -230,7 +229,7 @@ async def assignment(session: AsyncSession, run_id: str) -> dict[str, str | None
         )
         .where(AdmissionPlacement.run_id == uuid.UUID(run_id))
     )
-    return {public_id: code for public_id, code in rows.all()}
+    return dict(rows.all())
 
 
 def later(moment: datetime, **delta: float) -> datetime:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrolment.admission.engine import ENGINE_VERSION
-from enrolment.models import AdmissionPlacement, AdmissionRun, RunStatus
+from enrolment.models import AdmissionPlacement, RunStatus
 from enrolment.privacy import PersonalDataVault
 from shared.testing.tokens import TestIssuer
 
@@ -22,8 +22,8 @@ from .conftest import (
     Kid,
     add_kids,
     admit,
-    city_world,
     assignment,
+    city_world,
     commit_seed,
     request_run,
     set_seats,
@@ -80,7 +80,9 @@ async def test_nanning_batches_and_private_lottery_fall_back_to_the_catchment_sc
         "fell_back_to_catchment": 1,
         "unplaced": 0,
     }
-    assert run["status"] == "succeeded" and run["is_current"] and run["progress"] == 100
+    assert run["status"] == "succeeded"
+    assert run["is_current"]
+    assert run["progress"] == 100
     assert run["engine_version"] == ENGINE_VERSION
     assert len(run["inputs_digest"]) == 64
 
@@ -94,8 +96,10 @@ async def test_nanning_batches_and_private_lottery_fall_back_to_the_catchment_sc
     expected_order = ["A", "P1", "B"] if loser == "P1" else ["A", "B", "P2"]
     assert [e["public_id"] for e in entries] == [ids[k] for k in expected_order]
     fallback = next(e for e in entries if e["public_id"] == ids[loser])
-    assert fallback["fallback"] is True and fallback["track"] == "private"
-    assert "第一批次" in entries[0]["basis"] and "2019-01-01" in entries[0]["basis"]
+    assert fallback["fallback"] is True
+    assert fallback["track"] == "private"
+    assert "第一批次" in entries[0]["basis"]
+    assert "2019-01-01" in entries[0]["basis"]
     school = roster.json()["school"]
     assert (school["capacity"], school["admitted"], school["applicants"]) == (3, 3, 6)
     assert school["cutoff"]["public_id"] == entries[-1]["public_id"]
@@ -105,7 +109,8 @@ async def test_nanning_batches_and_private_lottery_fall_back_to_the_catchment_sc
     why = {item["public_id"]: item for item in unplaced.json()["items"]}
     assert set(why) == {ids["C"], ids["D"], ids["E"]}
     message = why[ids["C"]]["choices"][0]["message"]
-    assert "3个学位已录满" in message and "第四批次：三代同堂" in message, message
+    assert "3个学位已录满" in message, message
+    assert "第四批次：三代同堂" in message, message
     assert "未匹配到招生地段" in why[ids["E"]]["summary"]
     assert why[ids["E"]]["choices"] == []
 
@@ -129,11 +134,15 @@ async def test_the_private_lottery_loser_is_told_why_in_plain_chinese(
         )
     )
 
-    assert row is not None and row.fallback
+    assert row is not None
+    assert row.fallback
     private, catchment = row.explanation
-    assert private["outcome"] == "not_admitted" and private["reason"] == "lottery_below_cutoff"
-    assert "电脑随机录取" in private["message"] and "1个学位" in private["message"]
-    assert catchment["outcome"] == "admitted" and "公民同招" in catchment["message"]
+    assert private["outcome"] == "not_admitted"
+    assert private["reason"] == "lottery_below_cutoff"
+    assert "电脑随机录取" in private["message"]
+    assert "1个学位" in private["message"]
+    assert catchment["outcome"] == "admitted"
+    assert "公民同招" in catchment["message"]
     assert "地段学校" in row.summary
 
 
@@ -327,7 +336,8 @@ async def test_a_run_that_cannot_be_admitted_fails_and_keeps_the_current_run(
     assert report["status"] == "failed"
     run = (await client.get(f"/v1/admission-runs/{failing['id']}", headers=world.city)).json()
     assert run["status"] == RunStatus.failed
-    assert "本次录取范围以外" in run["error"] and XINGNING_SCHOOL in run["error"]
+    assert "本次录取范围以外" in run["error"]
+    assert XINGNING_SCHOOL in run["error"]
     current = (await client.get(f"/v1/admission-runs/{good['id']}", headers=world.city)).json()
     assert current["is_current"] is True
     # The whole cycle can be admitted in one run instead.
