@@ -231,11 +231,6 @@ def upgrade() -> None:
             "capacity >= 0", name=op.f("ck_admission_run_school_capacity_non_negative")
         ),
         sa.ForeignKeyConstraint(
-            ["offering_id"],
-            ["enrolment.offering.id"],
-            name=op.f("fk_admission_run_school_offering_id_offering"),
-        ),
-        sa.ForeignKeyConstraint(
             ["run_id"],
             ["enrolment.admission_run.id"],
             name=op.f("fk_admission_run_school_run_id_admission_run"),
@@ -413,6 +408,7 @@ def upgrade() -> None:
                 "enrolment.admission_run_school.capacity",
             ],
             name="fk_admission_placement_run_school",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["run_id"],

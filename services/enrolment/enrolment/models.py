@@ -624,8 +624,9 @@ class AdmissionRunSchool(Base):
     run_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("admission_run.id", ondelete="CASCADE"), primary_key=True
     )
-    # No cascade: an offering that took part in a run cannot be deleted (set its seats to 0).
-    offering_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offering.id"), primary_key=True)
+    # A snapshot (code, name, capacity as the run saw them), not a reference: a run's record
+    # outlives later edits of the offering.
+    offering_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     school_code: Mapped[str] = mapped_column(String(20))
     school_name: Mapped[str] = mapped_column(String(200))
     district_code: Mapped[str] = mapped_column(String(20))
@@ -688,6 +689,7 @@ class AdmissionPlacement(Base):
                 "admission_run_school.capacity",
             ],
             name="fk_admission_placement_run_school",
+            ondelete="CASCADE",
         ),
         # A seat is a number from 1 to the school's capacity, held by one child per run: the
         # database itself refuses a school over capacity or a child placed twice.

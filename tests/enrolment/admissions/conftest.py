@@ -3,13 +3,14 @@ registration flow has its own tests; here only the admission's inputs matter), a
 run in-process inside the test's transaction."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -27,6 +28,7 @@ from enrolment.rules import BatchRule, decide, nanning_batches
 from enrolment.windows import SHANGHAI
 from shared.testing.fixtures import joined_sessionmaker
 from shared.testing.tokens import TestIssuer
+from shared.worker import queue_name_for
 
 from ..conftest import (
     BINHU,
@@ -182,6 +184,23 @@ async def request_run(
     return await client.post(
         f"/v1/cycles/{world.cycle_id}/admission-runs", json=body, headers=headers or world.city
     )
+
+
+@pytest.fixture(autouse=True)
+async def forget_admission_jobs(redis_url: str) -> AsyncIterator[None]:
+    """The requests of in-process tests queue real jobs (a publication deferred by hours among
+    them) for rows that roll back; drop them so no later burst worker waits on them."""
+    yield
+    redis = Redis.from_url(redis_url)
+    try:
+        queue = queue_name_for("enrolment")
+        for raw in await redis.zrange(queue, 0, -1):
+            job_id = raw.decode()
+            if job_id.startswith("enrolment.admission."):
+                await redis.zrem(queue, job_id)
+                await redis.delete(f"arq:job:{job_id}")
+    finally:
+        await redis.aclose()
 
 
 @pytest.fixture

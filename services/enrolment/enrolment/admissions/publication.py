@@ -151,6 +151,7 @@ async def publish_run(
             "inputs_digest": run.inputs_digest,
         },
     )
+    await session.flush()
     return PublicationReport(
         run.id,
         published=True,

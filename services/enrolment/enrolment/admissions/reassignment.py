@@ -129,6 +129,7 @@ async def run_round(
 
     offers = OfferRepository(session)
     expired = await _expire_overdue(session, offers, cycle.id, district, now)
+    await session.flush()  # the seats and statuses below must see the lapsed offers
     pool = await offers.reassignment_pool(cycle.id, district)
 
     used = await offers.used_seats([offering.id for offering in offerings])
