@@ -206,6 +206,11 @@ async def test_a_family_sees_only_its_own_result_and_can_recompute_its_lottery_n
     url = f"/v1/applications/{a.application_id}/admission"
     before = (await client.get(url, headers=issuer.parent(a.parent))).json()
     assert before["published"] is False
+    assert before["public_id"] == a.public_id
+    application = await client.get(
+        f"/v1/applications/{a.application_id}", headers=issuer.parent(a.parent)
+    )
+    assert application.json()["public_id"] == a.public_id  # shown from submission on
     assert before["lottery"] is None  # nothing to see before the results are out
 
     await publish_now(client, world, session, vault, run)
