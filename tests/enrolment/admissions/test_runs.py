@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrolment.admission.engine import ENGINE_VERSION
-from enrolment.models import AdmissionPlacement, RunStatus
+from enrolment.models import AdmissionPlacement, Cycle, RunStatus
 from enrolment.privacy import PersonalDataVault
 from shared.testing.tokens import TestIssuer
 
@@ -344,3 +344,41 @@ async def test_a_run_that_cannot_be_admitted_fails_and_keeps_the_current_run(
     whole = await request_run(client, world)
     assert whole.status_code == 202
     assert (await run_job(world.cycle_id))["status"] == "succeeded"
+
+
+async def test_the_demo_cycle_can_be_admitted(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    vault: PersonalDataVault,
+    run_job: Callable[..., Any],
+    issuer: TestIssuer,
+) -> None:
+    from directory.seed.nanning import SCHOOLS
+    from enrolment.seed import DemoSchool, load_demo_applications, load_demo_enrolment
+
+    await load_demo_enrolment(
+        session,
+        [
+            DemoSchool(s.code, s.name, district, s.stages, s.ownership, s.address)
+            for district, items in SCHOOLS.items()
+            for s in items
+        ],
+    )
+    assert await load_demo_applications(session, vault) == 450
+    assert await load_demo_applications(session, vault) == 0
+    cycle = await session.scalar(
+        select(Cycle).where(Cycle.year == 2026, Cycle.district_code == QINGXIU)
+    )
+    assert cycle is not None
+    world = World(str(cycle.id), {}, issuer.city_admin())
+    await commit_seed(client, world)
+
+    run = await admit(client, world, run_job)
+
+    assert run["applications"] == 450
+    assert 0 < run["unplaced"] < 450
+    assert run["statistics"]["private"]["fell_back_to_catchment"] > 0
+    schools = await client.get(f"/v1/admission-runs/{run['id']}/schools", headers=world.city)
+    binhu = next(s for s in schools.json() if s["school_code"] == BINHU)
+    assert binhu["admitted"] == binhu["capacity"] == 90
+    assert binhu["cutoff"] is not None
