@@ -7,7 +7,7 @@ from typing import Any
 from arq.cron import cron
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enrolment.admissions.tasks import publish, publish_due, publish_due_cron, run_admission
+from enrolment.admissions.tasks import publish, run_admission, sweep, sweep_cron
 from enrolment.config import Settings
 from enrolment.models import IdempotencyRecord, OutboxMessage
 from enrolment.notifications import DevelopmentSmsSender, SmsSender
@@ -92,8 +92,8 @@ def make_worker_settings(settings: Settings) -> type:
 
     return build_worker_settings(
         settings=settings,
-        functions=[drain_outbox, purge_idempotency, run_admission, publish, publish_due],
-        cron_jobs=[drain_outbox_cron, purge_idempotency_cron, publish_due_cron],
+        functions=[drain_outbox, purge_idempotency, run_admission, publish, sweep],
+        cron_jobs=[drain_outbox_cron, purge_idempotency_cron, sweep_cron],
         on_startup=startup,
     )
 

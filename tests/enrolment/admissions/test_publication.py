@@ -15,16 +15,19 @@ from typing import Any
 
 import httpx
 import pytest
+from arq.connections import ArqRedis
 from openpyxl import load_workbook
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from typer.testing import CliRunner
 
 from enrolment.admission.lottery import lottery_number
 from enrolment.admissions.publication import publish_run
 from enrolment.admissions.repository import RunRepository
+from enrolment.admissions.tasks import sweep
 from enrolment.models import (
     AdmissionOffer,
+    AdmissionRun,
     Application,
     ApplicationEvent,
     ApplicationStatus,
@@ -32,10 +35,12 @@ from enrolment.models import (
     OutboxMessage,
 )
 from enrolment.privacy import PersonalDataVault
+from shared.testing.fixtures import joined_sessionmaker
 from shared.testing.tokens import TestIssuer
+from shared.worker import queue_name_for
 from xuezai.cli import app as xuezai_app
 
-from ..conftest import BINHU, FENGLING, PRIVATE, World
+from ..conftest import BINHU, FENGLING, PRIVATE, XINGNING, World, app_of, build_world
 from .conftest import (
     AFTER_REGISTRATION,
     Kid,
@@ -527,3 +532,48 @@ async def test_bad_publication_and_reassignment_requests_are_4xx(
     ).status_code == 409
     assert (await client.delete(url, headers=world.city)).status_code == 409
     assert ApplicationStatus.admitted in (await session.scalars(select(Application.status))).all()
+
+
+async def test_the_sweep_publishes_what_is_due_and_queues_stranded_runs_again(
+    client: httpx.AsyncClient,
+    world: World,
+    session: AsyncSession,
+    vault: PersonalDataVault,
+    run_job: Callable[..., Any],
+    db_connection: AsyncConnection,
+    redis_url: str,
+    issuer: TestIssuer,
+) -> None:
+    _, run = await setup(client, world, session, vault, run_job)
+    await client.post(
+        f"/v1/admission-runs/{run['id']}/publication",
+        json={"respond_by": later(AFTER_REGISTRATION, days=3).isoformat()},
+        headers=world.city,
+    )
+    # A run whose job never reached Redis (it was down), queued long ago, in another cycle.
+    other = await build_world(client, issuer, district=XINGNING)
+    await commit_seed(client, other)
+    stranded = (await request_run(client, other)).json()
+    await session.execute(
+        update(AdmissionRun)
+        .where(AdmissionRun.id == uuid.UUID(stranded["id"]))
+        .values(requested_at=later(AFTER_REGISTRATION, minutes=-5))
+    )
+    pool = ArqRedis.from_url(redis_url)
+    job_id = f"enrolment.admission.run:{other.cycle_id}:all"
+    await pool.zrem(queue_name_for("enrolment"), job_id)
+    await pool.delete(f"arq:job:{job_id}")
+    ctx: Any = {
+        "sessionmaker": joined_sessionmaker(db_connection),
+        "redis": pool,
+        "settings": app_of(client).state.settings,
+    }
+    try:
+        report = await sweep.coroutine(ctx)  # type: ignore[attr-defined]
+        queued = await pool.zscore(queue_name_for("enrolment"), job_id)
+    finally:
+        await pool.aclose()
+
+    assert report == {"published": [run["id"]], "requeued": 1}
+    assert queued is not None
+    assert await statuses(session, world) == {"admitted": 5, "unplaced": 3}

@@ -251,7 +251,7 @@ async def _expire_overdue(
     now: datetime,
 ) -> int:
     overdue = await offers.overdue(cycle_id, district, now)
-    for offer, application in overdue:
+    for offer, application, child_name in overdue:
         offer.status = OfferStatus.expired
         offer.responded_at = now
         transition(
@@ -263,6 +263,7 @@ async def _expire_overdue(
             now=now,
             reason_code="offer_expired",
             message="逾期未确认，视为放弃学位",
+            child_name=child_name,
         )
     return len(overdue)
 

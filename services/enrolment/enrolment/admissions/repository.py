@@ -156,6 +156,17 @@ class RunRepository(Repository[AdmissionRun]):
         )
         return rows.all()
 
+    async def stranded(self, queued_before: datetime) -> Sequence[tuple[uuid.UUID, str]]:
+        """Scopes with a run still queued since before then (its job may never have been
+        queued: Redis was down when it was requested)."""
+        rows = await self.session.execute(
+            select(AdmissionRun.cycle_id, AdmissionRun.scope).where(
+                AdmissionRun.status == RunStatus.queued,
+                AdmissionRun.requested_at < queued_before,
+            )
+        )
+        return [(row[0], row[1]) for row in rows.all()]
+
     async def list_page(
         self, cycle_id: uuid.UUID, scope: OrgFilter, params: CursorParams
     ) -> tuple[list[AdmissionRun], str | None]:
@@ -469,10 +480,11 @@ class OfferRepository(Repository[AdmissionOffer]):
 
     async def overdue(
         self, cycle_id: uuid.UUID, district_code: str | None, now: datetime
-    ) -> Sequence[tuple[AdmissionOffer, Application]]:
+    ) -> Sequence[tuple[AdmissionOffer, Application, str]]:
         statement = (
-            select(AdmissionOffer, Application)
+            select(AdmissionOffer, Application, Child.name)
             .join(Application, Application.id == AdmissionOffer.application_id)
+            .join(Child, Child.id == Application.child_id)
             .where(
                 AdmissionOffer.cycle_id == cycle_id,
                 AdmissionOffer.status == OfferStatus.offered,
@@ -483,7 +495,8 @@ class OfferRepository(Repository[AdmissionOffer]):
         )
         if district_code is not None:
             statement = statement.where(Application.district_code == district_code)
-        return [(row[0], row[1]) for row in (await self.session.execute(statement)).all()]
+        rows = (await self.session.execute(statement)).all()
+        return [(row[0], row[1], row[2]) for row in rows]
 
     async def reassignment_pool(
         self, cycle_id: uuid.UUID, district_code: str | None
