@@ -20,6 +20,7 @@ from enrolment.models import (
     Application,
     ApplicationStatus,
     Child,
+    FamilyFacts,
     Sex,
     Track,
 )
@@ -97,6 +98,8 @@ class Kid:
     district: str = QINGXIU
     name: str = "测试儿童"
     parent: uuid.UUID = field(default_factory=uuid.uuid4)
+    home: tuple[float, float] | None = None
+    """(lng, lat) of the 户籍 address, for 调剂 by distance."""
 
 
 @dataclass
@@ -129,6 +132,20 @@ async def add_kids(
         )
         session.add(child)
         await session.flush()  # no ORM relationship orders the two inserts
+        if kid.home is not None:
+            session.add(
+                FamilyFacts(
+                    child_id=child.id,
+                    hukou_address={
+                        "district_code": kid.district,
+                        "road": "民族大道",
+                        "lng": kid.home[0],
+                        "lat": kid.home[1],
+                    },
+                    has_property=False,
+                    claims=[],
+                )
+            )
         facts = batch_facts(kid.batch, kid.day)
         private = kid.private is not None
         catchment = uuid.UUID(world.offerings[kid.school]) if kid.school else None

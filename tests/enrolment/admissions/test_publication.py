@@ -577,3 +577,93 @@ async def test_the_sweep_publishes_what_is_due_and_queues_stranded_runs_again(
     assert report == {"published": [run["id"]], "requeued": 1}
     assert queued is not None
     assert await statuses(session, world) == {"admitted": 5, "unplaced": 3}
+
+
+def square(lng: float, lat: float) -> list[list[list[float]]]:
+    return [
+        [[lng, lat], [lng + 0.01, lat], [lng + 0.01, lat + 0.01], [lng, lat + 0.01], [lng, lat]]
+    ]
+
+
+async def test_reassignment_by_distance_offers_the_nearest_school_with_a_seat(
+    client: httpx.AsyncClient,
+    world: World,
+    session: AsyncSession,
+    vault: PersonalDataVault,
+    run_job: Callable[..., Any],
+) -> None:
+    await set_seats(client, world, {BINHU: 1, FENGLING: 2, PRIVATE: 1})
+    for code, (lng, lat) in ((FENGLING, (108.40, 22.80)), (PRIVATE, (108.30, 22.80))):
+        patched = await client.patch(
+            f"/v1/offerings/{world.offerings[code]}",
+            json={"polygon": square(lng, lat)},
+            headers=world.city,
+        )
+        assert patched.status_code == 200, patched.text
+    kids = await add_kids(
+        session,
+        world,
+        vault,
+        [
+            Kid(BINHU, 1, "2019-01-01"),
+            Kid(BINHU, 4, "2019-01-01", home=(108.301, 22.801)),  # next to the private school
+            Kid(BINHU, 9, home=(108.402, 22.802)),  # next to 凤岭
+            Kid(BINHU, 9),  # no coordinates: the district's list
+        ],
+    )
+    await commit_seed(client, world)
+    run = await admit(client, world, run_job)
+    await publish_now(client, world, session, vault, run)
+
+    response = await client.post(
+        f"/v1/cycles/{world.cycle_id}/reassignment-rounds",
+        json={
+            "method": "distance",
+            "schools": [FENGLING],
+            "respond_by": later(AFTER_REGISTRATION, days=5).isoformat(),
+        },
+        headers=world.city,
+    )
+
+    assert response.status_code == 201, response.text
+    offers = {o["public_id"]: o["school_code"] for o in response.json()["offers"]}
+    # Government-purchased private places count for 统筹 as well.
+    assert offers == {
+        kids[1].public_id: PRIVATE,
+        kids[2].public_id: FENGLING,
+        kids[3].public_id: FENGLING,
+    }
+
+
+async def test_a_scheduled_publication_can_be_called_off_and_set_again(
+    client: httpx.AsyncClient,
+    world: World,
+    session: AsyncSession,
+    vault: PersonalDataVault,
+    run_job: Callable[..., Any],
+) -> None:
+    _, run = await setup(client, world, session, vault, run_job)
+    url = f"/v1/admission-runs/{run['id']}/publication"
+    body = {
+        "publish_at": later(AFTER_REGISTRATION, days=1).isoformat(),
+        "respond_by": later(AFTER_REGISTRATION, days=4).isoformat(),
+    }
+    assert (await client.post(url, json=body, headers=world.city)).status_code == 202
+
+    called_off = await client.delete(url, headers=world.city)
+
+    assert called_off.status_code == 200
+    assert called_off.json()["publication_status"] is None
+    assert not (
+        await publish_run(session, vault, uuid.UUID(run["id"]), later(AFTER_REGISTRATION, days=2))
+    ).published
+    assert (await client.delete(url, headers=world.city)).status_code == 409
+    # While nothing is scheduled the scope may be admitted again; then scheduled anew.
+    again = await admit(client, world, run_job)
+    assert again["inputs_digest"] == run["inputs_digest"]
+    stale = await client.post(url, json=body, headers=world.city)
+    assert stale.status_code == 409  # no longer the current run
+    fresh = await client.post(
+        f"/v1/admission-runs/{again['id']}/publication", json=body, headers=world.city
+    )
+    assert fresh.status_code == 202
