@@ -1,7 +1,6 @@
 """Batch admissions over HTTP: the verifiable lottery, runs and their review, publication, the
 family's result and offer, 调剂, rosters, and the public results document."""
 
-import json
 import uuid
 from typing import Annotated, Any
 
@@ -12,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrolment.admission.instance import PublishedResults
 from enrolment.admissions.explain import KeyReader
-from enrolment.admissions.publication import results_document
+from enrolment.admissions.publication import results_json
 from enrolment.admissions.reassignment import live_roster_offering, run_round
 from enrolment.admissions.repository import OfferRepository, RunRepository
 from enrolment.admissions.schemas import (
@@ -466,9 +465,8 @@ async def public_results(
     cycle_id: uuid.UUID, session: DbSession, district_code: DistrictQuery = None
 ) -> Response:
     cycle = await cycle_service.get_published(session, cycle_id)
-    document = await results_document(session, cycle.id, district_code)
     return Response(
-        json.dumps(document, ensure_ascii=False, separators=(",", ":")),
+        await results_json(session, cycle.id, district_code),
         media_type="application/json",
         headers={
             "Content-Disposition": f'attachment; filename="results-{cycle.id}.json"',

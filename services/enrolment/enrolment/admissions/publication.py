@@ -8,7 +8,9 @@ an offer on their seat, and one SMS per family goes to the outbox — written wi
 because a city publishes 100,000 results at once.
 """
 
+import json
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -222,6 +224,29 @@ async def results_document(
     if len(runs) == 1:
         document["inputs_digest"] = runs[0].inputs_digest
     return document
+
+
+_DOCUMENTS: OrderedDict[tuple[uuid.UUID, str | None, tuple[uuid.UUID, ...]], bytes] = OrderedDict()
+_DOCUMENTS_KEPT = 8
+
+
+async def results_json(
+    session: AsyncSession, cycle_id: uuid.UUID, district_code: str | None
+) -> bytes:
+    """The results document as JSON bytes, built once per process for a set of published runs
+    (published runs never change, and a city's document is tens of megabytes)."""
+    runs = await RunRepository(session).published(cycle_id, district_code)
+    key = (cycle_id, district_code, tuple(run.id for run in runs))
+    cached = _DOCUMENTS.get(key)
+    if cached is not None:
+        _DOCUMENTS.move_to_end(key)
+        return cached
+    document = await results_document(session, cycle_id, district_code)
+    content = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    _DOCUMENTS[key] = content
+    while len(_DOCUMENTS) > _DOCUMENTS_KEPT:
+        _DOCUMENTS.popitem(last=False)
+    return content
 
 
 async def runs_due(session: AsyncSession, now: datetime) -> list[uuid.UUID]:
