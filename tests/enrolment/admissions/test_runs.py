@@ -9,11 +9,13 @@ import httpx
 import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from enrolment.admission.engine import ENGINE_VERSION
+from enrolment.admissions.runner import AdmissionRunner, RunSuperseded
 from enrolment.models import AdmissionPlacement, Cycle, RunStatus
 from enrolment.privacy import PersonalDataVault
+from shared.testing.fixtures import joined_sessionmaker
 from shared.testing.tokens import TestIssuer
 
 from ..conftest import BINHU, FENGLING, PRIVATE, QINGXIU, XINGNING, XINGNING_SCHOOL, World
@@ -382,3 +384,28 @@ async def test_the_demo_cycle_can_be_admitted(
     binhu = next(s for s in schools.json() if s["school_code"] == BINHU)
     assert binhu["admitted"] == binhu["capacity"] == 90
     assert binhu["cutoff"] is not None
+
+
+async def test_a_retried_job_starts_the_run_over_and_the_lost_attempt_can_write_nothing(
+    client: httpx.AsyncClient,
+    world: World,
+    session: AsyncSession,
+    vault: PersonalDataVault,
+    run_job: Callable[..., Any],
+    db_connection: AsyncConnection,
+) -> None:
+    await golden_world(client, world, session, vault)
+    run = (await request_run(client, world)).json()
+    # Attempt 1 claims the run, then its worker dies (nothing else of it is ever committed).
+    lost = AdmissionRunner(joined_sessionmaker(db_connection), vault, offload=False)
+    claim = await lost._claim(uuid.UUID(world.cycle_id), "all")
+    assert claim is not None
+    assert claim.attempt == 1
+
+    # arq delivers the job again once the dead worker's lease lapses: attempt 2 starts over.
+    assert (await run_job(world.cycle_id))["status"] == "succeeded"
+
+    done = (await client.get(f"/v1/admission-runs/{run['id']}", headers=world.city)).json()
+    assert (done["status"], done["attempts"], done["is_current"]) == ("succeeded", 2, True)
+    with pytest.raises(RunSuperseded):
+        await lost._touch(claim, "engine", 40)
