@@ -28,6 +28,11 @@ TAGS = [
     },
     {"name": "review", "description": "Review queues and decisions (school and district staff)."},
     {
+        "name": "admissions",
+        "description": "Batch admissions: the verifiable lottery, runs and their review, "
+        "publication, rosters, 调剂, and each family's result and offer.",
+    },
+    {
         "name": "stats",
         "description": "Statistics for supervision and other agencies (client scopes).",
     },

@@ -1,8 +1,9 @@
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Self
 
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import DEVELOPMENT_SECRET_PREFIX, BaseServiceSettings
+from shared.settings import DEVELOPMENT_SECRET_PREFIX, BaseServiceSettings, Environment
 
 
 class Settings(BaseServiceSettings):
@@ -40,3 +41,17 @@ class Settings(BaseServiceSettings):
 
     # Cycle and offering data read on every submission; cached per process this long.
     cycle_cache_seconds: float = 5.0
+
+    # Batch admission. A running admission job whose heartbeat is older than this is taken for
+    # dead (its worker was killed) when staff ask for a new run; the job beats between phases,
+    # seconds apart even at city scale.
+    admission_stale_seconds: float = 120.0
+    # Tests only, refused in production: the job pauses this long between phases (and inside the
+    # results transaction before the swap) so a test can kill the worker or cancel mid-run.
+    admission_phase_delay_seconds: float = 0.0
+
+    @model_validator(mode="after")
+    def _no_test_hooks_in_production(self) -> Self:
+        if self.env == Environment.production and self.admission_phase_delay_seconds:
+            raise ValueError("admission_phase_delay_seconds is a test hook, not for production")
+        return self

@@ -103,3 +103,46 @@ class PersonalDataForbidden(Forbidden):
     title = Text(
         "查看完整证件号码需要单独授权", "Reading full ID numbers needs a separate permission"
     )
+
+
+class LotteryNotFound(NotFound):
+    code = "enrolment.lottery.not_found"
+    title = Text("本招生周期尚未提交抽签种子承诺", "No lottery commitment for this cycle yet")
+
+
+class LotteryConflict(Conflict):
+    code = "enrolment.lottery.conflict"
+    title = Text(
+        "抽签种子已提交承诺、尚未提交或尚未抽签",
+        "The lottery seed is already committed, not committed yet, or not drawn yet",
+    )
+
+
+class AdmissionRunNotFound(NotFound):
+    code = "enrolment.admission_run.not_found"
+    title = Text("录取任务不存在", "Admission run not found")
+
+
+class AdmissionRunConflict(Conflict):
+    code = "enrolment.admission_run.conflict"
+    title = Text("录取任务的状态不允许此操作", "The admission run's state does not allow this")
+
+
+class SchoolNotInRun(NotFound):
+    code = "enrolment.admission_run.school_not_found"
+    title = Text("该学校不在本次录取中", "The school is not part of this run")
+
+
+class ResultsNotPublished(NotFound):
+    code = "enrolment.results.not_published"
+    title = Text("录取结果尚未公布", "Results have not been published")
+
+
+class OfferNotFound(NotFound):
+    code = "enrolment.offer.not_found"
+    title = Text("没有待确认的学位", "No offer to respond to")
+
+
+class OfferClosed(Conflict):
+    code = "enrolment.offer.closed"
+    title = Text("学位确认时间已过或学位已处理", "The offer has closed or was answered already")

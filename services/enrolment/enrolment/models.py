@@ -20,6 +20,7 @@ from sqlalchemy import (
     Double,
     Enum,
     ForeignKey,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
@@ -163,6 +164,10 @@ class CheckOutcome(StrEnum):
     mismatch = "mismatch"
     not_found = "not_found"
     unavailable = "unavailable"
+
+
+PUBLIC_ID_DEFAULT = text("upper(substr(md5(gen_random_uuid()::text), 1, 16))")
+"""16 hexadecimal digits (64 random bits): short enough to read out, never a collision in practice."""
 
 
 class Cycle(UUIDPrimaryKey, Timestamps, Base):
@@ -396,6 +401,10 @@ class Application(UUIDPrimaryKey, Timestamps, Base):
     corrections: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The id published with the lottery and the results instead of anything that names the
+    # child: the lottery number is HMAC(seed, "cycle id:public id"). Drawn by the database once,
+    # at insert, and never regenerated (NYC's 2022 lesson: a restarted application must keep it).
+    public_id: Mapped[str] = mapped_column(String(20), server_default=PUBLIC_ID_DEFAULT)
     # Filled by the batch-admission job.
     admitted_offering_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("offering.id", ondelete="SET NULL")
@@ -418,6 +427,7 @@ class Application(UUIDPrimaryKey, Timestamps, Base):
         Index("ix_application_parent_subject", "parent_subject"),
         Index("ix_application_child_id", "child_id"),
         Index("ix_application_property_certificate_index", "property_certificate_index"),
+        UniqueConstraint("public_id"),
     )
 
 
@@ -472,6 +482,306 @@ class Notification(Base):
     message: Mapped[str] = mapped_column(Text)
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RunStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class PublicationStatus(StrEnum):
+    scheduled = "scheduled"
+    published = "published"
+
+
+class OfferRound(StrEnum):
+    main = "main"
+    reassignment = "reassignment"
+
+
+class OfferStatus(StrEnum):
+    offered = "offered"
+    confirmed = "confirmed"
+    declined = "declined"
+    expired = "expired"
+
+
+LIVE_OFFER = text("status IN ('offered', 'confirmed')")
+ACTIVE_RUN = text("status IN ('queued', 'running')")
+
+
+class LotterySeed(Base):
+    """A cycle's lottery seed: committed (SHA-256 published) before the draw, revealed after.
+
+    The seed is encrypted like the personal numbers until it is revealed; then it is public and
+    kept in clear so anyone can recompute every number.
+    """
+
+    __tablename__ = "lottery_seed"
+
+    cycle_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cycle.id", ondelete="CASCADE"), primary_key=True
+    )
+    seed_cipher: Mapped[bytes] = mapped_column(LargeBinary)
+    seed_key_id: Mapped[str] = mapped_column(String(20))
+    commitment: Mapped[str] = mapped_column(String(64))
+    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    committed_by: Mapped[str] = mapped_column(String(100))
+    revealed_seed: Mapped[str | None] = mapped_column(String(128))
+    revealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("commitment ~ '^[0-9a-f]{64}$'", name="commitment_hex"),
+        CheckConstraint("(revealed_seed IS NULL) = (revealed_at IS NULL)", name="revealed_both"),
+    )
+
+
+class AdmissionRun(UUIDPrimaryKey, Base):
+    """One run of the admission job for a cycle, or one district of a city-wide cycle.
+
+    A run's placements are written in one transaction together with the swap that makes it the
+    scope's current run, so the current run is always whole; a crash leaves the previous one.
+    """
+
+    __tablename__ = "admission_run"
+
+    cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"))
+    district_code: Mapped[str | None] = mapped_column(String(20))
+    """None: the whole cycle."""
+    scope: Mapped[str] = mapped_column(String(20))
+    """The district code, or "all": one non-null key for the unique indexes."""
+    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus, 20))
+    phase: Mapped[str] = mapped_column(String(30))
+    progress: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    job_id: Mapped[str] = mapped_column(String(200))
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    # What the run was computed from, recorded so anyone can check it was not changed later.
+    inputs_digest: Mapped[str | None] = mapped_column(String(64))
+    commitment: Mapped[str | None] = mapped_column(String(64))
+    seed_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+    seed_key_id: Mapped[str | None] = mapped_column(String(20))
+    engine_version: Mapped[str | None] = mapped_column(String(40))
+    is_current: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    applications: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    placed: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    unplaced: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    statistics: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    timings: Mapped[dict[str, float]] = mapped_column(JSONB, default=dict)
+    publication_status: Mapped[PublicationStatus | None] = mapped_column(
+        _enum(PublicationStatus, 20)
+    )
+    publish_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    respond_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_by: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        # One run at a time per scope, one current run and one published run per scope.
+        Index(
+            "uq_admission_run_active", "cycle_id", "scope", unique=True, postgresql_where=ACTIVE_RUN
+        ),
+        Index(
+            "uq_admission_run_current",
+            "cycle_id",
+            "scope",
+            unique=True,
+            postgresql_where=text("is_current"),
+        ),
+        Index(
+            "uq_admission_run_published",
+            "cycle_id",
+            "scope",
+            unique=True,
+            postgresql_where=text("publication_status IS NOT NULL"),
+        ),
+        Index("ix_admission_run_cycle_id", "cycle_id", "id"),
+        Index(
+            "ix_admission_run_due",
+            "publish_at",
+            postgresql_where=text("publication_status = 'scheduled'"),
+        ),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress_range"),
+        CheckConstraint("NOT is_current OR status = 'succeeded'", name="current_succeeded"),
+        CheckConstraint("publication_status IS NULL OR is_current", name="published_is_current"),
+    )
+
+
+class AdmissionRunSchool(Base):
+    """A school's seats and outcome in one run (its capacity as the run saw it)."""
+
+    __tablename__ = "admission_run_school"
+
+    run_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("admission_run.id", ondelete="CASCADE"), primary_key=True
+    )
+    # A snapshot (code, name, capacity as the run saw them), not a reference: a run's record
+    # outlives later edits of the offering.
+    offering_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    school_code: Mapped[str] = mapped_column(String(20))
+    school_name: Mapped[str] = mapped_column(String(200))
+    district_code: Mapped[str] = mapped_column(String(20))
+    ownership: Mapped[Ownership] = mapped_column(_enum(Ownership, 10))
+    capacity: Mapped[int] = mapped_column(Integer)
+    admitted: Mapped[int] = mapped_column(Integer)
+    applicants: Mapped[int] = mapped_column(Integer)
+    first_choice: Mapped[int] = mapped_column(Integer)
+    cutoff_key: Mapped[list[float] | None] = mapped_column(ARRAY(Double))
+    cutoff_lottery: Mapped[Decimal | None] = mapped_column(Numeric(78, 0))
+    cutoff_public_id: Mapped[str | None] = mapped_column(String(20))
+    cutoff_text: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        # The target of the placements' composite foreign key: a placement carries the capacity
+        # its seat number is checked against, and that capacity must be the school's.
+        UniqueConstraint("run_id", "offering_id", "capacity"),
+        UniqueConstraint("run_id", "school_code"),
+        CheckConstraint("capacity >= 0", name="capacity_non_negative"),
+        CheckConstraint("admitted BETWEEN 0 AND capacity", name="admitted_within_capacity"),
+    )
+
+
+class AdmissionPlacement(Base):
+    """One application's outcome in one run, with the inputs the engine saw for it."""
+
+    __tablename__ = "admission_placement"
+
+    run_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("admission_run.id", ondelete="CASCADE"), primary_key=True
+    )
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), primary_key=True
+    )
+    public_id: Mapped[str] = mapped_column(String(20))
+    district_code: Mapped[str | None] = mapped_column(String(20))
+    track: Mapped[Track] = mapped_column(_enum(Track, 10))
+    batch_code: Mapped[str | None] = mapped_column(String(40))
+    offering_id: Mapped[uuid.UUID | None] = mapped_column()
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    seat_no: Mapped[int | None] = mapped_column(Integer)
+    choice_rank: Mapped[int | None] = mapped_column(Integer)
+    """1 for the first choice; with 公民同招 the catchment school comes after the private ones."""
+    fallback: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    """Placed at the catchment school after losing the private-school lottery."""
+    lottery: Mapped[Decimal] = mapped_column(Numeric(78, 0))
+    choices: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
+    """School codes, most wanted first: the engine's input, as published."""
+    priority: Mapped[dict[str, list[float]]] = mapped_column(JSONB)
+    ineligible: Mapped[dict[str, str]] = mapped_column(JSONB)
+    explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    summary: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["run_id", "offering_id", "capacity"],
+            [
+                "admission_run_school.run_id",
+                "admission_run_school.offering_id",
+                "admission_run_school.capacity",
+            ],
+            name="fk_admission_placement_run_school",
+            ondelete="CASCADE",
+        ),
+        # A seat is a number from 1 to the school's capacity, held by one child per run: the
+        # database itself refuses a school over capacity or a child placed twice.
+        UniqueConstraint("run_id", "offering_id", "seat_no"),
+        CheckConstraint(
+            "(offering_id IS NULL) = (seat_no IS NULL) AND (offering_id IS NULL) = (capacity IS NULL)",
+            name="seat_iff_placed",
+        ),
+        CheckConstraint("seat_no BETWEEN 1 AND capacity", name="seat_within_capacity"),
+        Index("ix_admission_placement_application_id", "application_id"),
+        Index(
+            "ix_admission_placement_unplaced",
+            "run_id",
+            "public_id",
+            postgresql_where=text("offering_id IS NULL"),
+        ),
+    )
+
+
+class ReassignmentRound(UUIDPrimaryKey, Base):
+    """One 调剂 round: unplaced children (and those who declined and asked) get one offer."""
+
+    __tablename__ = "reassignment_round"
+
+    cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"))
+    district_code: Mapped[str | None] = mapped_column(String(20))
+    method: Mapped[str] = mapped_column(String(20))
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    respond_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    candidates: Mapped[int] = mapped_column(Integer)
+    offered: Mapped[int] = mapped_column(Integer)
+    expired: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (Index("ix_reassignment_round_cycle_id", "cycle_id"),)
+
+
+class AdmissionOffer(UUIDPrimaryKey, Base):
+    """A seat offered to a family after publication: confirmed, declined or left to expire."""
+
+    __tablename__ = "admission_offer"
+
+    cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"))
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE")
+    )
+    round: Mapped[OfferRound] = mapped_column(_enum(OfferRound, 20))
+    run_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("admission_run.id", ondelete="CASCADE")
+    )
+    round_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("reassignment_round.id", ondelete="CASCADE")
+    )
+    offering_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offering.id"))
+    school_code: Mapped[str] = mapped_column(String(20))
+    capacity: Mapped[int] = mapped_column(Integer)
+    seat_no: Mapped[int] = mapped_column(Integer)
+    status: Mapped[OfferStatus] = mapped_column(_enum(OfferStatus, 20))
+    respond_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    wants_reassignment: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        # A child holds at most one live offer; a live seat has one holder; one 调剂 offer each.
+        Index(
+            "uq_admission_offer_live_application",
+            "application_id",
+            unique=True,
+            postgresql_where=LIVE_OFFER,
+        ),
+        Index(
+            "uq_admission_offer_live_seat",
+            "offering_id",
+            "seat_no",
+            unique=True,
+            postgresql_where=LIVE_OFFER,
+        ),
+        Index(
+            "uq_admission_offer_one_reassignment",
+            "application_id",
+            unique=True,
+            postgresql_where=text("round = 'reassignment'"),
+        ),
+        Index("ix_admission_offer_cycle_school", "cycle_id", "school_code", "status"),
+        CheckConstraint("seat_no BETWEEN 1 AND capacity", name="seat_within_capacity"),
+        CheckConstraint(
+            "(round = 'main') = (run_id IS NOT NULL) AND (round = 'reassignment') = (round_id IS NOT NULL)",
+            name="round_source",
+        ),
+    )
 
 
 class AuditLog(AuditLogMixin, Base):

@@ -1,11 +1,13 @@
-"""The enrolment worker: drains the outbox (agency verification, SMS) every five seconds and
-purges expired idempotency records hourly."""
+"""The enrolment worker: drains the outbox (agency verification, SMS) every five seconds,
+purges expired idempotency records hourly, runs batch admissions and publishes their results
+(at the scheduled time, with a per-minute catch-up)."""
 
 from typing import Any
 
 from arq.cron import cron
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enrolment.admissions.tasks import publish, run_admission, sweep, sweep_cron
 from enrolment.config import Settings
 from enrolment.models import IdempotencyRecord, OutboxMessage
 from enrolment.notifications import DevelopmentSmsSender, SmsSender
@@ -90,8 +92,8 @@ def make_worker_settings(settings: Settings) -> type:
 
     return build_worker_settings(
         settings=settings,
-        functions=[drain_outbox, purge_idempotency],
-        cron_jobs=[drain_outbox_cron, purge_idempotency_cron],
+        functions=[drain_outbox, purge_idempotency, run_admission, publish, sweep],
+        cron_jobs=[drain_outbox_cron, purge_idempotency_cron, sweep_cron],
         on_startup=startup,
     )
 

@@ -87,7 +87,9 @@ async def load_demo_data(database_url: str) -> None:
         load_demo_organizations,
     )
     from directory.seed.nanning import SCHOOLS
-    from enrolment.seed import DemoSchool, load_demo_enrolment
+    from enrolment.config import Settings as EnrolmentSettings
+    from enrolment.privacy import PersonalDataVault
+    from enrolment.seed import DemoSchool, load_demo_applications, load_demo_enrolment
     from plans.seed import load_demo_plans
     from supervision.seed import DemoSchool as SupervisedSchool
     from supervision.seed import load_demo_supervision
@@ -128,6 +130,10 @@ async def load_demo_data(database_url: str) -> None:
             subjects = await load_demo_accounts(session, settings, accounts, clients)
         async with create_sessionmaker(engine)() as session, session.begin():
             await load_demo_enrolment(session, demo_schools)
+            await load_demo_applications(
+                session,
+                PersonalDataVault.from_settings(EnrolmentSettings(database_url=database_url)),
+            )
         async with create_sessionmaker(engine)() as session, session.begin():
             await load_demo_plans(session)
         async with create_sessionmaker(engine)() as session, session.begin():

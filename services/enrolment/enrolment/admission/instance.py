@@ -42,7 +42,9 @@ Published results, for ``xuezai lottery verify``, are what a cycle makes public 
                      "lottery": 1234...  (optional: the number the system used)}],
      "assignment": {"<public id>": "S1" | null, ...},
      "cutoffs": {...as in the simulate output, optional...},
-     "reassignment": {...optional, as above...}}
+     "reassignment": {...optional, as above...},
+     "engine_version": "da-stb/1"  (optional: the engine the result was computed with),
+     "inputs_digest": "<sha-256 hex>"  (optional: see ``inputs_digest``)}
 
 Verification recomputes every lottery number from the seed, checks the seed against the
 commitment, reruns the engine and reports every difference.
@@ -50,6 +52,8 @@ commitment, reruns the engine and reports every difference.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, Literal, Protocol, Self, TypeVar
@@ -66,6 +70,7 @@ from pydantic import (
 )
 
 from enrolment.admission.engine import (
+    ENGINE_VERSION,
     AdmissionInputError,
     AdmissionResult,
     Applicant,
@@ -331,6 +336,45 @@ def simulate(raw: object) -> SimulateResult:
     return render_result(result)
 
 
+def inputs_digest(
+    cycle_id: str,
+    commitment_hex: str,
+    schools: Iterable[Mapping[str, Any]],
+    applicants: Iterable[Mapping[str, Any]],
+) -> str:
+    """SHA-256 of what an admission run was computed from, independent of order.
+
+    The document hashed is ``{"cycle_id", "commitment", "schools": [{"id", "capacity"}],
+    "applicants": [{"id", "choices", "priority", "ineligible"}]}`` with both lists sorted by id,
+    written as Python's ``json.dumps(..., sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)`` in UTF-8. Lottery numbers are left out: they follow from the seed.
+    """
+    document = {
+        "cycle_id": cycle_id,
+        "commitment": commitment_hex.lower(),
+        "schools": sorted(
+            ({"id": school["id"], "capacity": school["capacity"]} for school in schools),
+            key=lambda school: str(school["id"]),
+        ),
+        "applicants": sorted(
+            (
+                {
+                    "id": applicant["id"],
+                    "choices": list(applicant["choices"]),
+                    "priority": {k: list(v) for k, v in applicant.get("priority", {}).items()},
+                    "ineligible": dict(applicant.get("ineligible", {})),
+                }
+                for applicant in applicants
+            ),
+            key=lambda applicant: str(applicant["id"]),
+        ),
+    }
+    text = json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class PublishedApplicant(_Model):
     """One application as published after the draw: its public id, never the child's identity."""
 
@@ -356,6 +400,10 @@ class PublishedResults(_Model):
     cutoffs: dict[str, KeyAndLottery | None] | None = None
     """If published, each school's cutoff is checked too."""
     reassignment: ReassignmentIn | None = None
+    engine_version: str | None = None
+    """If published, a different version of the engine here is reported."""
+    inputs_digest: str | None = None
+    """If published, recomputed from the document (see ``inputs_digest``) and compared."""
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Self:
@@ -381,7 +429,14 @@ class PublishedResults(_Model):
 
 
 MismatchKind = Literal[
-    "commitment", "lottery", "assignment", "cutoff", "missing_applicant", "unknown_applicant"
+    "commitment",
+    "lottery",
+    "assignment",
+    "cutoff",
+    "missing_applicant",
+    "unknown_applicant",
+    "engine_version",
+    "inputs_digest",
 ]
 
 
@@ -420,6 +475,35 @@ def verify_published(published: PublishedResults) -> VerificationReport:
                 recomputed=recomputed_commitment,
             )
         )
+
+    if published.engine_version is not None and published.engine_version != ENGINE_VERSION:
+        mismatches.append(
+            Mismatch(
+                kind="engine_version",
+                subject=published.cycle_id,
+                published=published.engine_version,
+                recomputed=ENGINE_VERSION,
+            )
+        )
+    if published.inputs_digest is not None:
+        recomputed_digest = inputs_digest(
+            published.cycle_id,
+            published.commitment,
+            [school.model_dump() for school in published.schools],
+            [
+                applicant.model_dump(include={"id", "choices", "priority", "ineligible"})
+                for applicant in published.applicants
+            ],
+        )
+        if recomputed_digest != published.inputs_digest.lower():
+            mismatches.append(
+                Mismatch(
+                    kind="inputs_digest",
+                    subject=published.cycle_id,
+                    published=published.inputs_digest,
+                    recomputed=recomputed_digest,
+                )
+            )
 
     applicants = published.applicants_with_lottery()
     for shown, drawn in zip(published.applicants, applicants, strict=True):

@@ -72,6 +72,7 @@ async def application_read(
         )
     return ApplicationRead(
         id=application.id,
+        public_id=application.public_id,
         cycle_id=application.cycle_id,
         child_id=application.child_id,
         track=application.track,

@@ -64,6 +64,10 @@ class BatchInfo(BaseModel):
 
 class ApplicationRead(BaseModel):
     id: uuid.UUID
+    public_id: str = Field(
+        description="报名编号: the id the lottery number is drawn from and results are published "
+        "under; never names the child."
+    )
     cycle_id: uuid.UUID
     child_id: uuid.UUID
     track: Track

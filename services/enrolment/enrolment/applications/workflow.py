@@ -36,7 +36,8 @@ TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
     S.reassigned: frozenset({S.confirmed, S.declined}),
     S.rejected: frozenset(),
     S.confirmed: frozenset(),
-    S.declined: frozenset(),
+    # A family that declines its main-round offer may ask for one 调剂 offer instead.
+    S.declined: frozenset({S.reassigned}),
     S.withdrawn: frozenset(),
 }
 
@@ -62,6 +63,9 @@ NOTIFY: dict[ApplicationStatus, str] = {
     S.returned: "【学在南宁】{child}的入学报名被退回：{message}。请登录修改后重新提交。",
     S.verified: "【学在南宁】{child}的入学报名已审核通过。",
     S.rejected: "【学在南宁】{child}的入学报名审核未通过：{message}。",
+    S.reassigned: "【学在南宁】教育局为{child}统筹安排了学位：{message}。",
+    S.confirmed: "【学在南宁】{child}的入学学位已确认。",
+    S.declined: "【学在南宁】{child}的入学学位已放弃：{message}。",
 }
 
 NOTIFICATION_TOPIC = "enrolment.notification.sms"
