@@ -28,6 +28,11 @@ FENGLING = "4501030002"  # 凤岭小学: 民族大道 2–200 (even)
 PRIVATE = "4501030008"  # 青秀区外国语学校 (private)
 XINGNING_SCHOOL = "4501020001"
 
+SCHOOLS_BY_DISTRICT = {
+    QINGXIU: {BINHU: BINHU, FENGLING: FENGLING, PRIVATE: PRIVATE},
+    XINGNING: {BINHU: "4501020001", FENGLING: "4501020002", PRIVATE: "4501020005"},
+}
+
 OPEN_MORNING = datetime(2026, 7, 2, 9, 0, tzinfo=SHANGHAI)
 LUNCH_BREAK = datetime(2026, 7, 2, 13, 0, tzinfo=SHANGHAI)
 BLOB_DIR = Path(__file__).resolve().parents[2] / ".data" / "test" / "blobs-enrolment"
@@ -146,6 +151,9 @@ async def build_world(
     assert response.status_code == 201, response.text
     cycle_id = response.json()["id"]
     offerings: dict[str, str] = {}
+    # The same three roles in another district are played by that district's schools (the
+    # directory's register decides which codes a district may offer); keyed as in 青秀区.
+    stand_ins = SCHOOLS_BY_DISTRICT[district]
     for code, name, ownership in (
         (BINHU, "南宁市青秀区滨湖路小学", "public"),
         (FENGLING, "南宁市青秀区凤岭小学", "public"),
@@ -154,7 +162,7 @@ async def build_world(
         created = await client.post(
             f"/v1/cycles/{cycle_id}/offerings",
             json={
-                "school_code": code,
+                "school_code": stand_ins[code],
                 "school_name": name,
                 "district_code": district,
                 "ownership": ownership,

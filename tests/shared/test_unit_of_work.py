@@ -24,9 +24,12 @@ def unit_of_work_app(settings: Settings, **_: object) -> FastAPI:
     router = APIRouter(prefix="/t", tags=["test"])
 
     @router.post("/{code}", summary="write", status_code=201)
-    async def write(code: str, session: DbSession, outcome: str = "ok") -> dict[str, str]:
+    async def write(
+        code: str, session: DbSession, outcome: str = "ok", own_queue: bool = False
+    ) -> dict[str, str]:
         session.add(Organization(kind=OrganizationKind.department, code=code, name=code))
-        enqueue_after_commit(session, "test.job", code, job_id=f"test:{code}", queue_name=QUEUE)
+        queue = None if own_queue else QUEUE
+        enqueue_after_commit(session, "test.job", code, job_id=f"test:{code}", queue_name=queue)
         await session.flush()
         if outcome == "conflict":
             raise Conflict()
@@ -116,3 +119,19 @@ async def test_redis_down_does_not_fail_a_committed_write(
         assert await stored(engine, code)
         async with app.state.sessionmaker() as session, session.begin():
             await session.execute(delete(Organization).where(Organization.code == code))
+
+
+async def test_jobs_that_name_no_queue_go_to_the_services_own(
+    live_app: httpx.AsyncClient, redis_url: str
+) -> None:
+    code = f"uow-{uuid.uuid4().hex[:8]}"
+
+    await live_app.post(f"/t/{code}", params={"own_queue": "true"})
+
+    redis: Redis = Redis.from_url(redis_url)
+    try:
+        queued = {member.decode() for member in await redis.zrange("xuezai:directory", 0, -1)}
+        assert f"test:{code}" in queued
+        await redis.zrem("xuezai:directory", f"test:{code}")
+    finally:
+        await redis.aclose()

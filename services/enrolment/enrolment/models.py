@@ -5,6 +5,7 @@ each is an AES-GCM ciphertext with the id of the key that wrote it, an HMAC blin
 uniqueness and look-up, and a masked form for display (see `enrolment.privacy`).
 """
 
+import secrets
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -168,6 +169,12 @@ class CheckOutcome(StrEnum):
 
 PUBLIC_ID_DEFAULT = text("upper(substr(md5(gen_random_uuid()::text), 1, 16))")
 """16 hexadecimal digits (64 random bits): short enough to read out, never a collision in practice."""
+
+
+def new_public_id() -> str:
+    """The same form as `PUBLIC_ID_DEFAULT`, drawn in Python where the row is written without a
+    read-back (the submission hot path)."""
+    return secrets.token_hex(8).upper()
 
 
 class Cycle(UUIDPrimaryKey, Timestamps, Base):

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.ids import uuid7
-from shared.jobs import discard_pending_jobs, flush_pending_jobs
+from shared.jobs import discard_pending_jobs, flush_pending_jobs, queue_name_for
 
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -72,7 +72,9 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 @contextlib.asynccontextmanager
 async def unit_of_work(
-    sessionmaker: async_sessionmaker[AsyncSession], pool: ArqRedis | None
+    sessionmaker: async_sessionmaker[AsyncSession],
+    pool: ArqRedis | None,
+    default_queue: str | None = None,
 ) -> AsyncIterator[AsyncSession]:
     """Commit on success, roll back on error; jobs queued meanwhile go to Redis after the commit
     and are dropped on rollback."""
@@ -85,13 +87,16 @@ async def unit_of_work(
             raise
         else:
             await session.commit()
-            await flush_pending_jobs(session, pool)
+            await flush_pending_jobs(session, pool, default_queue)
 
 
 async def get_db_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One unit of work per request, committed before the response is sent."""
+    settings = getattr(request.app.state, "settings", None)
     async with unit_of_work(
-        request.app.state.sessionmaker, getattr(request.app.state, "arq_pool", None)
+        request.app.state.sessionmaker,
+        getattr(request.app.state, "arq_pool", None),
+        queue_name_for(settings.service_name) if settings is not None else None,
     ) as session:
         yield session
 

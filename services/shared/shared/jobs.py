@@ -46,7 +46,15 @@ def discard_pending_jobs(session: AsyncSession) -> None:
     session.info.pop(PENDING_JOBS_KEY, None)
 
 
-async def flush_pending_jobs(session: AsyncSession, pool: ArqRedis | None) -> None:
+def queue_name_for(service: str) -> str:
+    return f"xuezai:{service}"
+
+
+async def flush_pending_jobs(
+    session: AsyncSession, pool: ArqRedis | None, default_queue: str | None = None
+) -> None:
+    """`default_queue` is where jobs go that name no queue: the service's own (arq's global
+    default queue is read by no worker of ours)."""
     pending: list[PendingJob] = session.info.pop(PENDING_JOBS_KEY, [])
     if not pending:
         return
@@ -59,7 +67,7 @@ async def flush_pending_jobs(session: AsyncSession, pool: ArqRedis | None) -> No
                 job.function,
                 *job.args,
                 _job_id=job.job_id,
-                _queue_name=job.queue_name,
+                _queue_name=job.queue_name or default_queue,
                 _defer_by=job.defer_by,
                 **job.kwargs,
             )

@@ -18,7 +18,13 @@ from arq.worker import Function, func
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.db import unit_of_work
-from shared.jobs import PendingJob, discard_pending_jobs, enqueue_after_commit, flush_pending_jobs
+from shared.jobs import (
+    PendingJob,
+    discard_pending_jobs,
+    enqueue_after_commit,
+    flush_pending_jobs,
+    queue_name_for,
+)
 
 __all__ = [
     "JobContext",
@@ -112,12 +118,10 @@ def task(
 @contextlib.asynccontextmanager
 async def job_session(ctx: JobContext) -> AsyncIterator[AsyncSession]:
     """A unit of work inside a job: commit on success, roll back on error, then flush its jobs."""
-    async with unit_of_work(ctx["sessionmaker"], ctx.get("redis")) as session:
+    settings = ctx.get("settings")
+    default_queue = queue_name_for(settings.service_name) if settings is not None else None
+    async with unit_of_work(ctx["sessionmaker"], ctx.get("redis"), default_queue) as session:
         yield session
-
-
-def queue_name_for(service: str) -> str:
-    return f"xuezai:{service}"
 
 
 def function_names(functions: Sequence[Function]) -> list[str]:

@@ -33,7 +33,15 @@ from enrolment.models import (
 from shared.db import create_sessionmaker
 from shared.testing.tokens import TestIssuer
 
-from ..conftest import BINHU, BLOB_DIR, FENGLING, PRIVATE, World, build_world
+from ..conftest import (
+    BINHU,
+    BLOB_DIR,
+    FENGLING,
+    PRIVATE,
+    World,
+    build_world,
+    demo_school_register,
+)
 from .conftest import Kid, add_kids, assignment, commit_seed, later, set_seats
 
 XUEZAI = str(Path(sys.executable).with_name("xuezai"))
@@ -101,6 +109,7 @@ async def api(
     app = create_app(settings, key_set=issuer.key_set())
     context = app.router.lifespan_context(app)
     await context.__aenter__()
+    app.state.schools = demo_school_register()
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver", timeout=30
     )

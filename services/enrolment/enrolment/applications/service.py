@@ -39,6 +39,7 @@ from enrolment.models import (
     Track,
     Verification,
     VerificationStatus,
+    new_public_id,
 )
 from enrolment.rules import decide, missing_documents
 from enrolment.windows import SHANGHAI, describe_hours, hours_for, local_text, within_daily_hours
@@ -208,6 +209,7 @@ class ApplicationService:
             track=data.track,
             private_choices=list(data.private_choices),
             status=ApplicationStatus.draft,
+            public_id=new_public_id(),
             verification_status=VerificationStatus.not_started,
             flags=[],
             corrections=[],
