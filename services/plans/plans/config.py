@@ -11,7 +11,6 @@ class Settings(BaseServiceSettings):
     service_name: ClassVar[str] = "plans"
 
     # The client id this service presents to the directory for service tokens.
-    service_client_id: str = "plans"
     # The city whose bureau owns city plans (GB/T 2260).
     city_code: str = "450100"
 

@@ -457,7 +457,7 @@ def service_token_source(
     `service_client_secret` (the directory registers one client per service with it)."""
     return ClientCredentialsToken(
         token_url=f"{settings.directory_url.rstrip('/')}/v1/auth/token",
-        client_id=settings.service_name,
+        client_id=settings.service_client_id or settings.service_name,
         client_secret=settings.service_client_secret,
         scope=scope,
         http=http,

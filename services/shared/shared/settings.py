@@ -79,7 +79,9 @@ class BaseServiceSettings(BaseSettings):
     # sign their own tokens while no directory runs. Refused in production.
     trusted_jwks_file: str | None = None
 
-    # Credentials this service uses to obtain a service token from the directory.
+    # Credentials this service uses to obtain a service token from the directory; the client id
+    # defaults to the service's name (the directory registers one client per service).
+    service_client_id: str | None = None
     service_client_secret: str = Field(default=f"{DEVELOPMENT_SECRET_PREFIX}service-secret")
 
     http_timeout_seconds: float = 5.0

@@ -19,7 +19,6 @@ class Settings(BaseServiceSettings):
     evidence_max_bytes: int = 10 * 1024 * 1024
 
     # The service token this service asks the directory for, to call plans and enrolment.
-    service_client_id: str = "supervision"
     peer_token_scope: str = "plans:progress:read enrolment:stats:read"
 
     # 挂牌督导办法 (2013): one responsible inspector per about five schools.

@@ -12,11 +12,11 @@ from typing import Annotated, Any
 import httpx
 from fastapi import Depends, Request
 
+from shared.auth import service_token_source
 from shared.clients.directory import DirectoryClient, LookupRequest, OrganizationRef
 from shared.clients.enrolment import EnrolmentClient
 from shared.clients.plans import PlansClient
 from shared.errors import AppError, FieldError, InvalidInput
-from shared.http import ClientCredentialsToken
 from shared.i18n import Text
 from supervision.config import Settings
 
@@ -33,13 +33,7 @@ class Peers:
 
 
 def build_peers(settings: Settings, http: httpx.AsyncClient) -> Peers:
-    token = ClientCredentialsToken(
-        token_url=f"{settings.directory_url.rstrip('/')}/v1/auth/token",
-        client_id=settings.service_client_id,
-        client_secret=settings.service_client_secret,
-        scope=settings.peer_token_scope or None,
-        http=http,
-    )
+    token = service_token_source(settings, http, scope=settings.peer_token_scope or None)
     options: dict[str, Any] = {
         "http": http,
         "token_source": token,
