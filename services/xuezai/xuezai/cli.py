@@ -29,11 +29,18 @@ app.add_typer(supervision_app, name="supervision", help="Supervision: evaluation
 def run(
     data_dir: Annotated[Path | None, typer.Option(help="Where embedded servers keep data.")] = None,
     seed: Annotated[bool, typer.Option(help="Load demo data.")] = True,
+    port_offset: Annotated[
+        int,
+        typer.Option(
+            envvar="XUEZAI_PORT_OFFSET",
+            help="Added to every service port, to run a second platform beside another.",
+        ),
+    ] = 0,
 ) -> None:
     """Start the whole platform (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL)."""
     from xuezai.runner import run as run_platform
 
-    raise typer.Exit(run_platform(data_dir=data_dir, seed=seed))
+    raise typer.Exit(run_platform(data_dir=data_dir, seed=seed, port_offset=port_offset))
 
 
 @app.command()

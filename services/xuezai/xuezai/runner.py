@@ -249,9 +249,11 @@ def banner(platform: Platform, started: float) -> str:
     return "\n".join(lines)
 
 
-def run(*, data_dir: Path | None = None, seed: bool = True) -> int:
+def run(*, data_dir: Path | None = None, seed: bool = True, port_offset: int = 0) -> int:
     started = time.monotonic()
-    platform = Platform(data_dir=data_dir or REPOSITORY_ROOT / ".data" / "run")
+    platform = Platform(
+        data_dir=data_dir or REPOSITORY_ROOT / ".data" / "run", port_offset=port_offset
+    )
     previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         platform.start_storage(os.environ)
