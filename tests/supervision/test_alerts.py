@@ -17,6 +17,7 @@ from shared.db import create_sessionmaker
 from shared.worker import build_worker_settings, queue_name_for, redis_settings_from_url
 from supervision.alerts.service import alert_service, escalation_level
 from supervision.alerts.tasks import SCAN_JOB, scan_alerts
+from supervision.clock import today as business_today
 from supervision.config import Settings
 from supervision.models import (
     Alert,
@@ -150,7 +151,7 @@ async def test_a_recorded_visit_resolves_this_months_due_alert(
 ) -> None:
     inspector, me = await register_inspector(client, who)
     await assign_since(client, who, inspector, "4501030001", "2025-09-01")
-    today = date.today()
+    today = business_today()
     await alert_service.scan(
         session, SETTINGS.model_copy(update={"visit_due_days_before_month_end": 31}), today
     )

@@ -5,13 +5,14 @@ closed, the report, and approve → redact → publish with public results, CSV 
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from supervision.clock import today as business_today
 from supervision.models import AuditLog
 from supervision.seed import DEMO_INPUTS
 
@@ -165,7 +166,7 @@ async def test_quality_balance_assessment_from_creation_to_publication(
                 "severity": "general",
                 "category": "G.3.2",
                 "owner_person": "区教育局基建科 李科长",
-                "deadline": (date.today() + timedelta(days=60)).isoformat(),
+                "deadline": (business_today() + timedelta(days=60)).isoformat(),
             },
             headers=city,
         ),
@@ -211,7 +212,7 @@ async def test_quality_balance_assessment_from_creation_to_publication(
             f"/v1/findings/{fid}/reopen",
             json={
                 "reason": "复查未通过",
-                "deadline": (date.today() + timedelta(days=30)).isoformat(),
+                "deadline": (business_today() + timedelta(days=30)).isoformat(),
             },
             headers=city,
         )
@@ -269,7 +270,9 @@ async def test_quality_balance_assessment_from_creation_to_publication(
     problem(await client.post(f"/v1/publications/{pid}/approve", headers=county), 403)
     await ok(await client.post(f"/v1/publications/{pid}/approve", headers=city))
     early = await client.post(
-        f"/v1/publications/{pid}/publish", json={"as_of": date.today().isoformat()}, headers=city
+        f"/v1/publications/{pid}/publish",
+        json={"as_of": business_today().isoformat()},
+        headers=city,
     )
     problem(early, 409)
     redacted = await ok(
@@ -284,7 +287,7 @@ async def test_quality_balance_assessment_from_creation_to_publication(
     assert "凤岭" not in str(redacted["public_content"])
     assert "evaluation_id" not in redacted["public_content"]["targets"][0]
     assert redacted["content"]["findings"]["items"][0]["owner_person"] == "区教育局基建科 李科长"
-    as_of = date.today().isoformat()
+    as_of = business_today().isoformat()
     published = await ok(
         await client.post(f"/v1/publications/{pid}/publish", json={"as_of": as_of}, headers=city)
     )

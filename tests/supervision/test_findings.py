@@ -1,10 +1,12 @@
 """问题清单 → 整改 → 复查 → 销号: the owner rectifies with evidence, the supervising side
 reviews; a failed review reopens with a new deadline; only a verified finding is closed."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
+
+from supervision.clock import today as business_today
 
 from .conftest import PDF, Who, assign, fields, problem, register_inspector, upload
 
@@ -43,7 +45,7 @@ async def act(
 async def test_rectify_fail_reopen_and_close(client: httpx.AsyncClient, who: Who) -> None:
     finding = await raise_on_school(client, who.district("450103"))
     assert finding["status"] == "issued"
-    assert finding["deadline"] == (date.today() + timedelta(days=30)).isoformat()
+    assert finding["deadline"] == (business_today() + timedelta(days=30)).isoformat()
     owner = who.school("4501030001")
     district = who.district("450103")
 
@@ -63,7 +65,7 @@ async def test_rectify_fail_reopen_and_close(client: httpx.AsyncClient, who: Who
     problem(await act(client, finding, "close", district), 409)
     problem(await act(client, finding, "rectifications", owner, summary="again"), 409)
 
-    new_deadline = (date.today() + timedelta(days=14)).isoformat()
+    new_deadline = (business_today() + timedelta(days=14)).isoformat()
     reopened = await act(
         client, finding, "reopen", district, reason="复查未通过", deadline=new_deadline
     )
