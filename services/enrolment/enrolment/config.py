@@ -39,6 +39,13 @@ class Settings(BaseServiceSettings):
     agency_breaker_failures: int = 5
     agency_breaker_reset_seconds: float = 30.0
 
+    # A parent account adds at most this many children (a family's own; a stranger cannot
+    # stock an account with other people's children to probe or hold their places), and at
+    # most `child_creation_limit` attempts per `child_creation_window_seconds`.
+    children_per_account: int = 5
+    child_creation_limit: int = 10
+    child_creation_window_seconds: float = 3600.0
+
     # Cycle and offering data read on every submission; cached per process this long.
     cycle_cache_seconds: float = 5.0
 

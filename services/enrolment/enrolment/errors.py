@@ -77,6 +77,28 @@ class DuplicateApplication(Conflict):
         )
 
 
+class ChildLimitReached(Conflict):
+    code = "enrolment.child.limit"
+    title = Text("本账号添加的儿童已达上限", "This account has added as many children as it may")
+
+
+class ReviewReadOnly(Forbidden):
+    code = "enrolment.review.read_only"
+    title = Text(
+        "该报名由区县教育局或就读学校审核，此处只能查看",
+        "This application is decided by its district (or the school it is registered at); "
+        "you may only read it",
+    )
+
+
+class DuplicateUnresolved(Conflict):
+    code = "enrolment.review.duplicate_unresolved"
+    title = Text(
+        "同一儿童有多个账号的报名，请先在并列比对中确定保留哪一份",
+        "Several accounts applied for this child: resolve the duplicate side by side first",
+    )
+
+
 class InvalidTransition(Conflict):
     code = "enrolment.application.invalid_transition"
     title = Text("当前状态不允许此操作", "The application's status does not allow this")

@@ -147,6 +147,31 @@ class ApplicationStatus(StrEnum):
     withdrawn = "withdrawn"
 
 
+SLOT_STATUSES = (
+    ApplicationStatus.submitted,
+    ApplicationStatus.under_review,
+    ApplicationStatus.returned,
+    ApplicationStatus.resubmitted,
+    ApplicationStatus.verified,
+    ApplicationStatus.admitted,
+    ApplicationStatus.unplaced,
+    ApplicationStatus.reassigned,
+    ApplicationStatus.confirmed,
+    ApplicationStatus.declined,
+)
+"""An application in one of these holds its child's place in the cycle: submitted and not
+withdrawn or rejected. A draft holds nothing, so nobody can block a child by opening one."""
+
+DUPLICATE_CHILD = "duplicate_child"
+"""The flag on every live application for an ID number that more than one account submitted."""
+
+CHILD_SLOT = text(
+    "status IN ("
+    + ", ".join(f"'{status.value}'" for status in SLOT_STATUSES)
+    + f") AND NOT ('{DUPLICATE_CHILD}' = ANY (flags))"
+)
+
+
 class VerificationStatus(StrEnum):
     not_started = "not_started"
     pending = "pending"
@@ -192,12 +217,12 @@ class Cycle(UUIDPrimaryKey, Timestamps, Base):
     )
     registration_opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     registration_closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # [{"start": "08:30", "end": "12:30"}, …] in Asia/Shanghai; empty means all day.
+    # [{"start": "08:30", "end": "12:30"}, …] in Asia/Shanghai, never empty; all day is
+    # [{"start": "00:00", "end": "24:00"}] (see `enrolment.windows`).
     daily_hours: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
-    # {"2026-07-07": [{"start": "08:30", "end": "12:30"}, …]}: other hours on given days.
-    daily_hours_overrides: Mapped[dict[str, list[dict[str, str]]]] = mapped_column(
-        JSONB, default=dict
-    )
+    # Other hours on given days: {"2026-07-07": [{"start": …, "end": …}, …],
+    # "2026-07-05": {"closed": true}}.
+    daily_hours_overrides: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     review_closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lottery_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     publication_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -377,8 +402,8 @@ class Application(UUIDPrimaryKey, Timestamps, Base):
     cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"))
     child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
     parent_subject: Mapped[str] = mapped_column(String(100))
-    # The child's ID-number blind index: one live application per child per cycle, whichever
-    # parent account files it.
+    # The child's ID-number blind index: one unflagged live application per child per cycle,
+    # whichever parent account files it (`uq_application_child_slot`).
     id_number_index: Mapped[bytes] = mapped_column(LargeBinary)
     track: Mapped[Track] = mapped_column(_enum(Track, 10))
     # Offering ids of the private schools chosen, most wanted first.
@@ -420,13 +445,25 @@ class Application(UUIDPrimaryKey, Timestamps, Base):
     admitted_ownership: Mapped[Ownership | None] = mapped_column(_enum(Ownership, 10))
 
     __table_args__ = (
+        # One application (draft or live) per child of an account per cycle.
         Index(
             "uq_application_one_per_child",
             "cycle_id",
-            "id_number_index",
+            "child_id",
             unique=True,
             postgresql_where=text("status <> 'withdrawn'"),
         ),
+        # Across accounts, one live application per ID number per cycle unless every one of
+        # them is flagged `duplicate_child` for reviewers: a second account's submission is
+        # never silently refused, and never silently accepted either.
+        Index(
+            "uq_application_child_slot",
+            "cycle_id",
+            "id_number_index",
+            unique=True,
+            postgresql_where=CHILD_SLOT,
+        ),
+        Index("ix_application_cycle_id_number_index", "cycle_id", "id_number_index"),
         Index("ix_application_queue", "cycle_id", "status", "id"),
         Index("ix_application_district_queue", "cycle_id", "district_code", "status", "id"),
         Index("ix_application_school_codes", "school_codes", postgresql_using="gin"),

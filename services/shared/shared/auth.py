@@ -20,10 +20,11 @@ tokens also carry `client_id` and `rate_limit` (requests per minute across the p
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Annotated, Any, Literal, Protocol
 
 import httpx
@@ -150,7 +151,11 @@ class Principal:
     session_id: str | None = None
     token_id: str | None = None
     expires_at: datetime | None = None
-    claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # Read-only: verified principals are cached per process and shared by every request that
+    # presents the same token.
+    claims: Mapping[str, Any] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False
+    )
 
     @property
     def subject_id(self) -> str:
@@ -356,7 +361,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         session_id=claims.get("sid"),
         token_id=claims.get("jti"),
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
-        claims=claims,
+        claims=MappingProxyType(dict(claims)),
     )
 
 

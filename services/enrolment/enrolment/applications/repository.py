@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from enrolment.models import Application, ApplicationEvent, Verification
+from enrolment.models import SLOT_STATUSES, Application, ApplicationEvent, Verification
 from shared.fastsql import driver_connection
 from shared.repository import Repository
 
@@ -59,6 +59,49 @@ class ApplicationRepository(Repository[Application]):
             parent_subject,
         )
         return dict(record) if record is not None else None
+
+    async def live_for_id_number(
+        self,
+        cycle_id: uuid.UUID,
+        id_number_index: bytes,
+        *,
+        exclude_child_id: uuid.UUID | None = None,
+        lock: bool = False,
+    ) -> Sequence[Application]:
+        """The applications holding (or sharing, when flagged) a child's place in a cycle."""
+        statement = (
+            select(Application)
+            .where(
+                Application.cycle_id == cycle_id,
+                Application.id_number_index == id_number_index,
+                Application.status.in_(SLOT_STATUSES),
+            )
+            .order_by(Application.submitted_at, Application.id)
+        )
+        if exclude_child_id is not None:
+            statement = statement.where(Application.child_id != exclude_child_id)
+        if lock:
+            statement = statement.with_for_update()
+        return await self.get_all(statement)
+
+    async def for_id_number(
+        self, cycle_id: uuid.UUID, id_number_index: bytes
+    ) -> Sequence[Application]:
+        return await self.get_all(
+            select(Application)
+            .where(Application.cycle_id == cycle_id, Application.id_number_index == id_number_index)
+            .order_by(Application.created_at, Application.id)
+        )
+
+    async def lock_child_slot(self, cycle_id: uuid.UUID, id_number_index: bytes) -> None:
+        """The lock a submission takes on its child's place (see `ChildFileRepository.load`)."""
+        connection = await driver_connection(self.session)
+        await connection.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended("
+            "'xuezai.enrolment.child-slot:' || $1::text || ':' || encode($2::bytea, 'hex'), 0))",
+            str(cycle_id),
+            id_number_index,
+        )
 
     async def others_with_property(
         self, cycle_id: uuid.UUID, property_index: bytes, id_number_index: bytes

@@ -2,7 +2,9 @@
 documents), withdraw, and what they see."""
 
 import uuid
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 import asyncpg
 from sqlalchemy import select
@@ -25,10 +27,12 @@ from enrolment.errors import (
 )
 from enrolment.families.repository import ChildFile, ChildFileRepository
 from enrolment.models import (
+    DUPLICATE_CHILD,
     Agency,
     Application,
     ApplicationEvent,
     ApplicationStatus,
+    AuditLog,
     CheckOutcome,
     Child,
     CycleStatus,
@@ -42,7 +46,15 @@ from enrolment.models import (
     new_public_id,
 )
 from enrolment.rules import decide, missing_documents
-from enrolment.windows import SHANGHAI, describe_hours, hours_for, local_text, within_daily_hours
+from enrolment.windows import (
+    SHANGHAI,
+    describe_hours,
+    hours_for,
+    local_text,
+    within_daily_hours,
+    within_window,
+)
+from shared import audit
 from shared.auth import Principal
 from shared.errors import FieldError
 from shared.fastsql import insert_pending
@@ -69,6 +81,25 @@ DOCUMENT_LABELS = {
 }
 
 
+def review_district(
+    snapshot: CycleSnapshot, school_district: str | None, hukou_address: dict[str, Any] | None
+) -> str | None:
+    """Whose reviewers decide an application; never what the family typed.
+
+    A district's cycle: that district, always. A city-wide cycle: the district of the school
+    the application names (the matched catchment school, or the first private choice — schools
+    are checked against the directory), else the 户籍 district if the cycle has schools there
+    (the public-security check verifies it), else nobody's but the city's: the cycle's own
+    managers review it.
+    """
+    if snapshot.cycle.district_code is not None:
+        return snapshot.cycle.district_code
+    if school_district is not None:
+        return school_district
+    hukou_district = (hukou_address or {}).get("district_code")
+    return hukou_district if hukou_district in snapshot.districts else None
+
+
 def _field_error(field: str, zh: str, en: str, type_: str) -> list[FieldError]:
     return [FieldError(field=field, message=str(Text(zh, en)), type=type_)]
 
@@ -78,7 +109,7 @@ def check_window(snapshot: CycleSnapshot, now: datetime, *, resubmission: bool) 
     closes = cycle.registration_closes_at
     if resubmission and cycle.review_closes_at is not None:
         closes = max(closes, cycle.review_closes_at)
-    if now < cycle.registration_opens_at or now >= closes:
+    if not within_window(now, cycle.registration_opens_at, closes):
         zh = f"报名时间为 {local_text(cycle.registration_opens_at)} 至 {local_text(closes)}（北京时间），当前不在报名时间内"
         raise WindowClosed(
             Text(zh, "Registration is closed now"),
@@ -98,7 +129,7 @@ def check_window(snapshot: CycleSnapshot, now: datetime, *, resubmission: bool) 
 
 def check_age(snapshot: CycleSnapshot, child: Child) -> None:
     cycle = snapshot.cycle
-    cutoff = date(cycle.year, cycle.age_cutoff_month, cycle.age_cutoff_day)
+    cutoff = cycle.age_cutoff
     born = child.birth_date
     age = cutoff.year - born.year - ((cutoff.month, cutoff.day) < (born.month, born.day))
     if age < cycle.age_min_years:
@@ -190,7 +221,9 @@ class ApplicationService:
         now: datetime,
     ) -> Application:
         snapshot = await self._snapshot(session, snapshots, data.cycle_id)
-        child_file = await ChildFileRepository(session).load(principal.subject, data.child_id)
+        child_file = await ChildFileRepository(session).load(
+            principal.subject, data.child_id, cycle_id=snapshot.cycle.id if data.submit else None
+        )
         if child_file is None:
             raise ChildNotFound(
                 errors=_field_error(
@@ -240,9 +273,10 @@ class ApplicationService:
                 child_file=child_file,
                 snapshot=snapshot,
             )
-        # The partial unique index on the ID number's blind index is the arbiter of "one per
-        # child per cycle"; its violation aborts this request's transaction, which then rolls
-        # back whole — the idempotency reservation with it.
+        # The partial unique index on (cycle, child) is the arbiter of "one per child of this
+        # account per cycle"; its violation aborts this request's transaction, which then rolls
+        # back whole — the idempotency reservation with it. Other accounts' applications for
+        # the same ID number never refuse this one (see `_flag_duplicates`).
         # Written straight through asyncpg in one statement (shared.fastsql): this is the request
         # opening day is made of, and the ORM flush of its six tables was most of its cost.
         try:
@@ -314,7 +348,7 @@ class ApplicationService:
         check_window(snapshot, now, resubmission=resubmission)
         if child_file is None:
             child_file = await ChildFileRepository(session).load(
-                principal.subject, application.child_id
+                principal.subject, application.child_id, cycle_id=application.cycle_id
             )
             if child_file is None:
                 raise ChildNotFound()
@@ -333,30 +367,30 @@ class ApplicationService:
         )
 
         cycle = snapshot.cycle
+        target: CatchmentMatch | None = None
         if application.track == Track.public:
-            target: CatchmentMatch | None = catchment
-            target_district = (
-                snapshot.offerings[catchment.offering_id].district_code
-                if catchment
-                else (home or {}).get("district_code") or cycle.district_code
+            target = catchment
+            school_district = (
+                snapshot.offerings[catchment.offering_id].district_code if catchment else None
             )
             school_codes = [catchment.school_code] if catchment else []
         else:
-            first = snapshot.offerings[application.private_choices[0]]
-            target = None
-            target_district = first.district_code
+            school_district = snapshot.offerings[application.private_choices[0]].district_code
             school_codes = [snapshot.offerings[o].school_code for o in application.private_choices]
+        district_code = review_district(snapshot, school_district, hukou_address)
+        catchment_district = (
+            snapshot.offerings[catchment.offering_id].district_code if catchment else None
+        )
         values = fact_engine.compute(
             facts=facts,
             guardians=guardians,
             target_offering_id=catchment.offering_id if catchment else None,
-            target_district=target_district
+            target_district=district_code
             if application.track == Track.public
-            else (catchment and snapshot.offerings[catchment.offering_id].district_code)
-            or target_district,
+            else catchment_district or district_code,
             hukou_matches=hukou_matches,
             property_matches=property_matches,
-            reference_date=date(cycle.year, cycle.age_cutoff_month, cycle.age_cutoff_day),
+            reference_date=cycle.age_cutoff,
         )
         present = set(child_file.document_kinds)
         if application.track == Track.public:
@@ -367,7 +401,7 @@ class ApplicationService:
                     Text(zh, "No batch of this cycle applies"),
                     errors=_field_error("body.child_id", zh, "No batch applies", "no_batch"),
                 )
-            required = decision.batch.required_documents
+            required: Sequence[Sequence[str]] = decision.batch.required_documents
             application.batch_code = decision.batch.code
             application.batch_order = decision.order
             application.batch_name = decision.batch.name
@@ -406,7 +440,7 @@ class ApplicationService:
         application.catchment_school_code = catchment.school_code if catchment else None
         application.catchment_rule = catchment.rule if catchment else None
         application.school_codes = school_codes
-        application.district_code = target_district
+        application.district_code = district_code
         application.migrant = bool(values.get("migrant"))
         application.facts_snapshot = fact_engine.snapshot_json(values)
         application.property_certificate_index = (
@@ -423,6 +457,9 @@ class ApplicationService:
             flags.append("property_reused")
         if application.track == Track.public and target is None:
             flags.append("no_catchment")
+        if child_file.rivals:
+            flags.append(DUPLICATE_CHILD)
+            await self._flag_duplicates(session, application, principal)
         application.flags = sorted(set(flags))
         application.submitted_at = now
         application.return_message = None
@@ -439,6 +476,32 @@ class ApplicationService:
             client_ip=client_ip,
         )
         return application
+
+    async def _flag_duplicates(
+        self, session: AsyncSession, application: Application, principal: Principal
+    ) -> None:
+        """Another account has submitted for this ID number: neither is refused (that would
+        let whoever comes first block the child, and tell a stranger the number has applied);
+        every live one is flagged for the district's reviewers, who see them side by side and
+        decide. Families see nothing of it. The caller holds the child's slot lock."""
+        rivals = await ApplicationRepository(session).live_for_id_number(
+            application.cycle_id,
+            application.id_number_index,
+            exclude_child_id=application.child_id,
+            lock=True,
+        )
+        for rival in rivals:
+            if DUPLICATE_CHILD not in rival.flags:
+                rival.flags = sorted({*rival.flags, DUPLICATE_CHILD})
+        audit.record(
+            session,
+            AuditLog,
+            action="application.duplicate_child",
+            resource_type="application",
+            resource_id=application.id,
+            principal=principal,
+            details={"with": [str(rival.id) for rival in rivals]},
+        )
 
     async def _request_verification(
         self,

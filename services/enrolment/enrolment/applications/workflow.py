@@ -28,9 +28,11 @@ TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
     S.draft: frozenset({S.submitted, S.withdrawn}),
     S.submitted: frozenset({S.under_review, S.returned, S.verified, S.rejected, S.withdrawn}),
     S.under_review: frozenset({S.returned, S.verified, S.rejected, S.withdrawn}),
-    S.returned: frozenset({S.resubmitted, S.withdrawn}),
+    # A returned or approved application can still be rejected until admission: a duplicate
+    # submission for the same child may come to light only then.
+    S.returned: frozenset({S.resubmitted, S.rejected, S.withdrawn}),
     S.resubmitted: frozenset({S.under_review, S.returned, S.verified, S.rejected, S.withdrawn}),
-    S.verified: frozenset({S.admitted, S.unplaced, S.withdrawn}),
+    S.verified: frozenset({S.admitted, S.unplaced, S.rejected, S.withdrawn}),
     S.admitted: frozenset({S.confirmed, S.declined}),
     S.unplaced: frozenset({S.reassigned}),
     S.reassigned: frozenset({S.confirmed, S.declined}),

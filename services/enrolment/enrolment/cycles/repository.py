@@ -48,6 +48,20 @@ class CycleRepository(Repository[Cycle]):
             statement, params, [SortKey(Cycle.id, descending=True)], key_values
         )
 
+    async def offerings_of(self, cycle_id: uuid.UUID) -> Sequence[Offering]:
+        return (
+            await self.session.scalars(select(Offering).where(Offering.cycle_id == cycle_id))
+        ).all()
+
+    async def catchment_units_of(self, cycle_id: uuid.UUID) -> Sequence[CatchmentUnit]:
+        return (
+            await self.session.scalars(
+                select(CatchmentUnit)
+                .where(CatchmentUnit.cycle_id == cycle_id)
+                .order_by(CatchmentUnit.id)
+            )
+        ).all()
+
     async def find(self, year: int, stage: str, district_code: str | None) -> Cycle | None:
         statement = select(Cycle).where(
             Cycle.year == year,

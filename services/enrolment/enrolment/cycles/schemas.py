@@ -1,7 +1,7 @@
 import re
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AwareDatetime,
@@ -19,26 +19,56 @@ from enrolment.rules import BatchRule, nanning_batches
 DistrictCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 SchoolCode = Annotated[str, StringConstraints(pattern=r"^\d{10}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_START = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_END = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
 DOCUMENT_KINDS = {kind.value for kind in DocumentKind}
 
 
 class HoursSpan(BaseModel):
+    """Open from `start` (included) to `end` (excluded), Asia/Shanghai. `00:00`–`24:00` is
+    the whole day."""
+
     model_config = ConfigDict(extra="forbid")
 
-    start: str = Field(examples=["08:30"], description="HH:MM, Asia/Shanghai")
-    end: str = Field(examples=["12:30"])
+    start: str = Field(
+        examples=["08:30"], description="HH:MM from 00:00 to 23:59, included", max_length=5
+    )
+    end: str = Field(
+        examples=["12:30"],
+        description="HH:MM from 00:01 to 24:00, excluded (`24:00`: midnight at the day's end)",
+        max_length=5,
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
-        if not (_HHMM.match(self.start) and _HHMM.match(self.end)):
-            raise ValueError("times are HH:MM (00:00–23:59)")
+        if not (_START.match(self.start) and _END.match(self.end)):
+            raise ValueError("start is HH:MM (00:00–23:59), end is HH:MM (00:01–24:00)")
         if self.start >= self.end:
             raise ValueError("start must be before end")
         return self
 
 
+class ClosedDay(BaseModel):
+    """A day registration stays closed (an override of the daily hours)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    closed: Literal[True] = Field(description="Always true: the day is closed.")
+
+
+DaySpans = Annotated[
+    list[HoursSpan],
+    Field(
+        min_length=1,
+        max_length=6,
+        description='The day\'s open spans; `[{"start": "00:00", "end": "24:00"}]` '
+        'is open all day. For a closed day use `{"closed": true}`, not an empty list.',
+    ),
+]
+DayOverride = DaySpans | ClosedDay
+
 NANNING_HOURS = [HoursSpan(start="08:30", end="12:30"), HoursSpan(start="14:30", end="22:00")]
+ALL_DAY_HOURS = [HoursSpan(start="00:00", end="24:00")]
 
 
 def _check_documents(groups: list[list[str]], where: str) -> None:
@@ -54,8 +84,16 @@ class CycleFields(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     registration_opens_at: AwareDatetime
     registration_closes_at: AwareDatetime
-    daily_hours: list[HoursSpan] = Field(default_factory=lambda: list(NANNING_HOURS), max_length=6)
-    daily_hours_overrides: dict[date, list[HoursSpan]] = Field(default_factory=dict, max_length=90)
+    daily_hours: DaySpans = Field(
+        default_factory=lambda: list(NANNING_HOURS),
+        description="Every day's open spans (Nanning: 08:30–12:30 and 14:30–22:00); "
+        "`00:00`–`24:00` is all day.",
+    )
+    daily_hours_overrides: dict[date, DayOverride] = Field(
+        default_factory=dict,
+        max_length=90,
+        description='Other hours on given days: the day\'s spans, or `{"closed": true}`.',
+    )
     review_closes_at: AwareDatetime | None = None
     lottery_at: AwareDatetime | None = None
     publication_at: AwareDatetime | None = None
@@ -111,8 +149,8 @@ class CycleUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     registration_opens_at: AwareDatetime | None = None
     registration_closes_at: AwareDatetime | None = None
-    daily_hours: list[HoursSpan] | None = Field(default=None, max_length=6)
-    daily_hours_overrides: dict[date, list[HoursSpan]] | None = Field(default=None, max_length=90)
+    daily_hours: DaySpans | None = None
+    daily_hours_overrides: dict[date, DayOverride] | None = Field(default=None, max_length=90)
     review_closes_at: AwareDatetime | None = None
     lottery_at: AwareDatetime | None = None
     publication_at: AwareDatetime | None = None
@@ -134,7 +172,7 @@ class CycleRead(BaseModel):
     registration_opens_at: datetime
     registration_closes_at: datetime
     daily_hours: list[HoursSpan]
-    daily_hours_overrides: dict[str, list[HoursSpan]]
+    daily_hours_overrides: dict[str, list[HoursSpan] | ClosedDay]
     review_closes_at: datetime | None
     lottery_at: datetime | None
     publication_at: datetime | None

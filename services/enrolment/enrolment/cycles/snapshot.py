@@ -3,21 +3,79 @@
 Opening day sends every family through the same few rows; reading them once per process (for
 `cycle_cache_seconds`) turns a catchment look-up into dictionary access. Edits made through this
 process drop its copy at once; other processes see them within the cache time.
+
+The cache outlives the request that filled it, so it holds frozen plain values copied out of the
+rows (`CycleInfo`, `OfferingInfo`, `Unit`), never ORM objects: an object of the filling request's
+session is expired when that request is refused and rolled back, and the next family to touch
+it would get a 500.
 """
 
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrolment.addresses import Unit, house_number, normalise_name, point_in_polygon
+from enrolment.cycles.repository import CycleRepository
 from enrolment.cycles.schemas import Address, CatchmentMatch
-from enrolment.models import CatchmentUnit, Cycle, Offering, Ownership
+from enrolment.models import Cycle, CycleStatus, Ownership
 from enrolment.rules import BatchRule
+from enrolment.windows import DayHours, day_hours, overrides_by_day
+
+
+@dataclass(frozen=True, slots=True)
+class CycleInfo:
+    """What a submission reads of a cycle, copied out of its row."""
+
+    id: uuid.UUID
+    year: int
+    district_code: str | None
+    status: CycleStatus
+    registration_opens_at: datetime
+    registration_closes_at: datetime
+    review_closes_at: datetime | None
+    daily_hours: DayHours
+    daily_hours_overrides: Mapping[date, DayHours]
+    age_min_years: int
+    age_max_years: int | None
+    age_cutoff_month: int
+    age_cutoff_day: int
+    private_required_documents: tuple[tuple[str, ...], ...]
+    max_private_choices: int
+
+    @classmethod
+    def of(cls, cycle: Cycle) -> "CycleInfo":
+        return cls(
+            id=cycle.id,
+            year=cycle.year,
+            district_code=cycle.district_code,
+            status=cycle.status,
+            registration_opens_at=cycle.registration_opens_at,
+            registration_closes_at=cycle.registration_closes_at,
+            review_closes_at=cycle.review_closes_at,
+            daily_hours=day_hours(cycle.daily_hours),
+            daily_hours_overrides=MappingProxyType(
+                overrides_by_day(cycle.daily_hours_overrides or {})
+            ),
+            age_min_years=cycle.age_min_years,
+            age_max_years=cycle.age_max_years,
+            age_cutoff_month=cycle.age_cutoff_month,
+            age_cutoff_day=cycle.age_cutoff_day,
+            private_required_documents=tuple(
+                tuple(group) for group in cycle.private_required_documents or []
+            ),
+            max_private_choices=cycle.max_private_choices,
+        )
+
+    @property
+    def age_cutoff(self) -> date:
+        return date(self.year, self.age_cutoff_month, self.age_cutoff_day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,16 +86,23 @@ class OfferingInfo:
     district_code: str
     ownership: Ownership
     seats: int
-    polygon: list[list[list[float]]] | None
+    polygon: tuple[tuple[tuple[float, ...], ...], ...] | None
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class CycleSnapshot:
-    cycle: Cycle
-    batches: list[BatchRule]
-    offerings: dict[uuid.UUID, OfferingInfo]
-    by_road: dict[tuple[str, str], list[Unit]] = field(default_factory=lambda: defaultdict(list))
-    by_estate: dict[tuple[str, str], list[Unit]] = field(default_factory=lambda: defaultdict(list))
+    cycle: CycleInfo
+    batches: tuple[BatchRule, ...]
+    offerings: Mapping[uuid.UUID, OfferingInfo]
+    by_road: Mapping[tuple[str, str], tuple[Unit, ...]]
+    by_estate: Mapping[tuple[str, str], tuple[Unit, ...]]
+
+    @property
+    def districts(self) -> frozenset[str]:
+        """The districts the cycle's schools are in (a district cycle: its own)."""
+        if self.cycle.district_code is not None:
+            return frozenset({self.cycle.district_code})
+        return frozenset(offering.district_code for offering in self.offerings.values())
 
     def _match(self, offering_id: str, kind: str, rule: str) -> CatchmentMatch:
         offering = self.offerings[uuid.UUID(offering_id)]
@@ -88,7 +153,16 @@ class CycleSnapshot:
         return matches
 
 
+def _frozen_polygon(
+    polygon: list[list[list[float]]] | None,
+) -> tuple[tuple[tuple[float, ...], ...], ...] | None:
+    if polygon is None:
+        return None
+    return tuple(tuple(tuple(point) for point in ring) for ring in polygon)
+
+
 async def load_snapshot(session: AsyncSession, cycle: Cycle) -> CycleSnapshot:
+    repository = CycleRepository(session)
     offerings = {
         row.id: OfferingInfo(
             row.id,
@@ -97,24 +171,13 @@ async def load_snapshot(session: AsyncSession, cycle: Cycle) -> CycleSnapshot:
             row.district_code,
             row.ownership,
             row.seats,
-            row.polygon,
+            _frozen_polygon(row.polygon),
         )
-        for row in (
-            await session.scalars(select(Offering).where(Offering.cycle_id == cycle.id))
-        ).all()
+        for row in await repository.offerings_of(cycle.id)
     }
-    snapshot = CycleSnapshot(
-        cycle=cycle,
-        batches=[BatchRule.model_validate(batch) for batch in cycle.batches],
-        offerings=offerings,
-    )
-    units = (
-        await session.scalars(
-            select(CatchmentUnit)
-            .where(CatchmentUnit.cycle_id == cycle.id)
-            .order_by(CatchmentUnit.id)
-        )
-    ).all()
+    by_road: dict[tuple[str, str], list[Unit]] = defaultdict(list)
+    by_estate: dict[tuple[str, str], list[Unit]] = defaultdict(list)
+    units = await repository.catchment_units_of(cycle.id)
     for row in sorted(
         units,
         key=lambda u: offerings[u.offering_id].school_code if u.offering_id in offerings else "",
@@ -132,10 +195,16 @@ async def load_snapshot(session: AsyncSession, cycle: Cycle) -> CycleSnapshot:
             estate=row.estate,
         )
         if unit.road_key is not None:
-            snapshot.by_road[(unit.district_code, unit.road_key)].append(unit)
+            by_road[(unit.district_code, unit.road_key)].append(unit)
         if unit.estate_key is not None:
-            snapshot.by_estate[(unit.district_code, unit.estate_key)].append(unit)
-    return snapshot
+            by_estate[(unit.district_code, unit.estate_key)].append(unit)
+    return CycleSnapshot(
+        cycle=CycleInfo.of(cycle),
+        batches=tuple(BatchRule.model_validate(batch) for batch in cycle.batches),
+        offerings=MappingProxyType(offerings),
+        by_road=MappingProxyType({key: tuple(value) for key, value in by_road.items()}),
+        by_estate=MappingProxyType({key: tuple(value) for key, value in by_estate.items()}),
+    )
 
 
 class SnapshotCache:
@@ -147,7 +216,7 @@ class SnapshotCache:
         cached = self._items.get(cycle_id)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
-        cycle = await session.get(Cycle, cycle_id)
+        cycle = await CycleRepository(session).get(cycle_id)
         if cycle is None:
             return None
         snapshot = await load_snapshot(session, cycle)

@@ -3,7 +3,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from enrolment.deps import AppSettings, Blobs, Now, Vault
@@ -22,13 +22,15 @@ from enrolment.policies import Parent
 from enrolment.uploads import read_capped, refuse_oversized_request
 from enrolment.windows import SHANGHAI
 from shared.db import DbSession
-from shared.errors import PayloadTooLarge, UnsupportedMediaType
+from shared.errors import PayloadTooLarge, TooManyRequests, UnsupportedMediaType
+from shared.i18n import Text
 from shared.idempotency import (
     IDEMPOTENCY_HEADER,
     IdempotencyGuard,
     IdempotencyKey,
     IdempotencyKeyReused,
 )
+from shared.ratelimit import RateLimiter
 
 router = APIRouter(tags=["families"])
 
@@ -60,12 +62,31 @@ def facts_read(facts: FamilyFacts | None, guardians: Sequence[Guardian]) -> Fact
     return read
 
 
+async def limit_child_creation(request: Request, principal: Parent, settings: AppSettings) -> None:
+    """Adding children is rate-limited per account (in Redis, failing open; the cap on children
+    per account is in PostgreSQL and holds anyway)."""
+    decision = await RateLimiter(request.app.state.redis).hit(
+        f"enrolment.children:{principal.subject}",
+        limit=settings.child_creation_limit,
+        window_seconds=settings.child_creation_window_seconds,
+    )
+    if not decision.allowed:
+        raise TooManyRequests(
+            Text("添加儿童过于频繁，请稍后再试", "Too many children added; try again later"),
+            retry_after=decision.retry_after,
+        )
+
+
 @router.post(
     "/children",
     summary="Add a child (resident ID number checked; birth date and sex derived)",
     status_code=201,
     response_model=ChildRead,
-    responses={409: ChildConflict.openapi_response()},
+    responses={
+        409: ChildConflict.openapi_response(),
+        429: TooManyRequests.openapi_response(),
+    },
+    dependencies=[Depends(limit_child_creation)],
 )
 async def add_child(
     body: ChildCreate,
@@ -73,14 +94,22 @@ async def add_child(
     principal: Parent,
     vault: Vault,
     now: Now,
+    settings: AppSettings,
     idempotency: IdempotencyKey,
 ) -> JSONResponse:
+    """At most `ENROLMENT_CHILDREN_PER_ACCOUNT` children per account (409
+    `enrolment.child.limit`); adding is rate-limited per account (429)."""
     if (
         replay := await idempotency.replay(session, principal.subject, IdempotencyRecord)
     ) is not None:
         return replay
     child = await service.add_child(
-        session, principal, vault, body, now.astimezone(SHANGHAI).date()
+        session,
+        principal,
+        vault,
+        body,
+        now.astimezone(SHANGHAI).date(),
+        children_per_account=settings.children_per_account,
     )
     return await idempotency.store(session, ChildRead.model_validate(child), status_code=201)
 

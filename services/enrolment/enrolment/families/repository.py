@@ -2,11 +2,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enrolment.models import Application, ApplicationStatus, Child, Document, FamilyFacts, Guardian
-from shared.fastsql import driver_connection, fetch_instances
+from enrolment.models import (
+    SLOT_STATUSES,
+    Application,
+    ApplicationStatus,
+    Child,
+    Document,
+    FamilyFacts,
+    Guardian,
+)
+from shared.fastsql import driver_connection, fetch_instances, instance_from_record
 from shared.repository import Repository
 
 # While an application is in one of these, what it was decided on must not change under it.
@@ -41,6 +49,15 @@ class ChildRepository(Repository[Child]):
                 Child.parent_subject == parent_subject, Child.id_number_index == index
             )
         )
+
+    async def count_locked(self, parent_subject: str) -> int:
+        """How many children the account has, holding the account's lock until commit so two
+        requests adding children at once cannot both pass the cap."""
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"xuezai.enrolment.children:{parent_subject}"},
+        )
+        return await self.count(select(Child.id).where(Child.parent_subject == parent_subject))
 
     async def is_locked(self, child_id: uuid.UUID) -> bool:
         statement = select(
@@ -92,6 +109,19 @@ class ChildFile:
     facts: FamilyFacts | None
     guardians: list[Guardian]
     document_kinds: frozenset[str]
+    rivals: int = 0
+    """Live applications in the cycle for the same ID number from other accounts."""
+
+
+# Which child slot a transaction holds: one per cycle and ID number (the blind index).
+_CHILD_SLOT_LOCK = (
+    "pg_advisory_xact_lock(hashtextextended("
+    "'xuezai.enrolment.child-slot:' || $3::text || ':' || encode(id_number_index, 'hex'), 0))"
+)
+_RIVALS = (
+    "SELECT count(*) FROM enrolment.application WHERE cycle_id = $2 AND id_number_index = $3 "
+    "AND child_id <> $1 AND status = ANY($4::text[])"
+)
 
 
 class ChildFileRepository:
@@ -101,23 +131,57 @@ class ChildFileRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def load(self, parent_subject: str, child_id: uuid.UUID) -> ChildFile | None:
-        children = await fetch_instances(
-            self.session, Child, "id = $1 AND parent_subject = $2", child_id, parent_subject
-        )
-        if not children:
+    async def load(
+        self, parent_subject: str, child_id: uuid.UUID, *, cycle_id: uuid.UUID | None = None
+    ) -> ChildFile | None:
+        """With `cycle_id`, also takes the child's slot in that cycle for this transaction and
+        counts the other accounts' live applications for the same ID number.
+
+        The lock is taken by the first statement and the count made by the last one, which
+        therefore sees every submission that held the slot before (under READ COMMITTED each
+        statement sees what was committed when it began): two accounts submitting for one ID
+        number at once are serialised, and the second always sees the first. No extra round
+        trip: the lock and the count ride on reads the submission makes anyway.
+        """
+        connection = await driver_connection(self.session)
+        if cycle_id is None:
+            record = await connection.fetchrow(
+                "SELECT * FROM enrolment.child WHERE id = $1 AND parent_subject = $2",
+                child_id,
+                parent_subject,
+            )
+        else:
+            record = await connection.fetchrow(
+                f"SELECT *, {_CHILD_SLOT_LOCK} IS NULL AS locked FROM enrolment.child "
+                "WHERE id = $1 AND parent_subject = $2",
+                child_id,
+                parent_subject,
+                str(cycle_id),
+            )
+        if record is None:
             return None
+        child = instance_from_record(Child, record)
         facts = await fetch_instances(self.session, FamilyFacts, "child_id = $1", child_id)
         guardians = await fetch_instances(
             self.session, Guardian, "child_id = $1", child_id, order_by="position"
         )
-        connection = await driver_connection(self.session)
-        kinds = await connection.fetch(
-            "SELECT DISTINCT kind FROM enrolment.document WHERE child_id = $1", child_id
-        )
+        kinds_sql = "SELECT array(SELECT DISTINCT kind FROM enrolment.document WHERE child_id = $1)"
+        if cycle_id is None:
+            kinds, rivals = await connection.fetchval(kinds_sql, child_id), 0
+        else:
+            row = await connection.fetchrow(
+                f"{kinds_sql} AS kinds, ({_RIVALS}) AS rivals",
+                child_id,
+                cycle_id,
+                child.id_number_index,
+                [status.value for status in SLOT_STATUSES],
+            )
+            assert row is not None
+            kinds, rivals = row["kinds"], int(row["rivals"])
         return ChildFile(
-            children[0],
+            child,
             facts[0] if facts else None,
             guardians,
-            frozenset(record["kind"] for record in kinds),
+            frozenset(kinds),
+            rivals,
         )

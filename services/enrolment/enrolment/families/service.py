@@ -11,7 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrolment.blobstore import BlobStore, blob_key
-from enrolment.errors import ChildConflict, ChildNotFound, DocumentNotFound, FactsLocked
+from enrolment.errors import (
+    ChildConflict,
+    ChildLimitReached,
+    ChildNotFound,
+    DocumentNotFound,
+    FactsLocked,
+)
 from enrolment.families.repository import ChildRepository, DocumentRepository, FactsRepository
 from enrolment.families.schemas import ChildCreate, FactsIn
 from enrolment.idnumber import IdNumberError, parse
@@ -62,6 +68,8 @@ class FamilyService:
         vault: PersonalDataVault,
         data: ChildCreate,
         today: date,
+        *,
+        children_per_account: int,
     ) -> Child:
         try:
             resident = parse(data.id_number, today=today)
@@ -100,6 +108,13 @@ class FamilyService:
         repository = ChildRepository(session)
         if await repository.by_index(principal.subject, sealed.index) is not None:
             raise ChildConflict()
+        if await repository.count_locked(principal.subject) >= children_per_account:
+            raise ChildLimitReached(
+                Text(
+                    f"每个账号最多添加 {children_per_account} 名儿童",
+                    f"An account may add at most {children_per_account} children",
+                )
+            )
         child = Child(
             parent_subject=principal.subject,
             name=data.name,

@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -11,13 +12,22 @@ from enrolment.deps import Blobs, Now, Vault
 from enrolment.errors import (
     ApplicationNotFound,
     DocumentNotFound,
+    DuplicateUnresolved,
     InvalidTransition,
     PersonalDataForbidden,
+    ReviewReadOnly,
 )
 from enrolment.families.endpoints import facts_read
 from enrolment.families.schemas import DocumentRead
 from enrolment.families.service import family_service
-from enrolment.models import Child, FamilyFacts, Guardian
+from enrolment.models import (
+    DUPLICATE_CHILD,
+    SLOT_STATUSES,
+    Application,
+    Child,
+    FamilyFacts,
+    Guardian,
+)
 from enrolment.policies import REVIEW_ROLES, Reviewer, client_ip
 from enrolment.review.repository import ReviewRepository
 from enrolment.review.schemas import (
@@ -28,6 +38,8 @@ from enrolment.review.schemas import (
     BulkApproveResult,
     ChildSummary,
     DecisionIn,
+    DuplicateGroupRead,
+    DuplicateResolutionIn,
     PersonalData,
     QueueFilters,
     QueueItem,
@@ -46,7 +58,10 @@ router = APIRouter(prefix="/review", tags=["review"])
 async def review_read(
     session: AsyncSession, application_id: uuid.UUID, principal: Principal
 ) -> ReviewApplicationRead:
-    application = await service.get(session, principal, application_id)
+    return await review_detail(session, await service.get(session, principal, application_id))
+
+
+async def review_detail(session: AsyncSession, application: Application) -> ReviewApplicationRead:
     repository = ApplicationRepository(session)
     base = await application_read(session, application, await repository.timeline(application.id))
     child = await session.get(Child, application.child_id)
@@ -66,6 +81,7 @@ async def review_read(
             birth_date=child.birth_date,
             id_number=child.id_number_masked,
         ),
+        parent_account=application.parent_subject,
         district_code=application.district_code,
         school_codes=list(application.school_codes or []),
         flags=list(application.flags or []),
@@ -148,6 +164,7 @@ async def get_for_review(
     summary="Mark an application as under review",
     response_model=ReviewApplicationRead,
     responses={
+        403: ReviewReadOnly.openapi_response(),
         404: ApplicationNotFound.openapi_response(),
         409: InvalidTransition.openapi_response(),
     },
@@ -165,8 +182,9 @@ async def start_review(
     summary="Approve, return for correction (with what to fix) or reject, with a reason code",
     response_model=ReviewApplicationRead,
     responses={
+        403: ReviewReadOnly.openapi_response(),
         404: ApplicationNotFound.openapi_response(),
-        409: InvalidTransition.openapi_response(),
+        409: DuplicateUnresolved.openapi_response(),
     },
 )
 async def decide(
@@ -191,6 +209,64 @@ async def bulk_approve(
     body: BulkApproveIn, request: Request, session: DbSession, principal: Reviewer, now: Now
 ) -> BulkApproveResult:
     return await service.bulk_approve(session, principal, body, now, client_ip(request))
+
+
+@router.get(
+    "/applications/{application_id}/duplicates",
+    summary="Every application in the cycle for the same child (ID number), side by side",
+    response_model=DuplicateGroupRead,
+    responses={
+        403: ReviewReadOnly.openapi_response(),
+        404: ApplicationNotFound.openapi_response(),
+    },
+)
+async def duplicates(
+    application_id: uuid.UUID, session: DbSession, principal: Reviewer
+) -> DuplicateGroupRead:
+    """When several parent accounts submitted for one ID number, every live one is flagged
+    `duplicate_child`: compare their guardians, 户籍 and property, documents and the agencies'
+    answers here, then keep one with `…/duplicates/resolution`."""
+    application, group = await service.duplicates(session, principal, application_id)
+    return await duplicate_group_read(session, application, group)
+
+
+async def duplicate_group_read(
+    session: AsyncSession, application: Application, group: Sequence[Application]
+) -> DuplicateGroupRead:
+    child = await session.get(Child, application.child_id)
+    assert child is not None
+    live = [item for item in group if item.status in SLOT_STATUSES]
+    return DuplicateGroupRead(
+        id_number=child.id_number_masked,
+        unresolved=len(live) > 1 or any(DUPLICATE_CHILD in item.flags for item in live),
+        applications=[await review_detail(session, item) for item in group],
+    )
+
+
+@router.post(
+    "/applications/{application_id}/duplicates/resolution",
+    summary="Keep one of a child's applications; reject the other accounts' (duplicate_child)",
+    response_model=DuplicateGroupRead,
+    responses={
+        403: ReviewReadOnly.openapi_response(),
+        404: ApplicationNotFound.openapi_response(),
+        409: InvalidTransition.openapi_response(),
+    },
+)
+async def resolve_duplicates(
+    application_id: uuid.UUID,
+    body: DuplicateResolutionIn,
+    request: Request,
+    session: DbSession,
+    principal: Reviewer,
+    now: Now,
+) -> DuplicateGroupRead:
+    await service.resolve_duplicates(
+        session, principal, application_id, body, now, client_ip(request)
+    )
+    await session.flush()
+    application, group = await service.duplicates(session, principal, application_id)
+    return await duplicate_group_read(session, application, group)
 
 
 @router.get(

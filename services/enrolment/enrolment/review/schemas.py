@@ -20,6 +20,7 @@ REJECT_REASONS = {
     "not_eligible": "不符合报名条件",
     "false_information": "提供虚假信息",
     "duplicate": "重复报名",
+    "duplicate_child": "同一儿童由多个账号报名，经核实本份报名不予受理",
     "out_of_scope": "不属于本区招生范围",
     "other": "其他",
 }
@@ -110,6 +111,7 @@ class VerificationRead(BaseModel):
 
 class ReviewApplicationRead(ApplicationRead):
     child: ChildSummary
+    parent_account: str = Field(description="The parent account that filed it (`parent:<id>`).")
     district_code: str | None
     school_codes: list[str]
     flags: list[str]
@@ -117,6 +119,30 @@ class ReviewApplicationRead(ApplicationRead):
     facts: FactsRead
     documents: list[DocumentRead]
     verifications: list[VerificationRead]
+
+
+class DuplicateResolutionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    keep: uuid.UUID = Field(
+        description="The application that stays; the other live ones are rejected."
+    )
+    message: str = Field(
+        min_length=1,
+        max_length=500,
+        description="Shown to the families whose applications are rejected (reason code "
+        "`duplicate_child`). Say what to do, not who else applied.",
+    )
+
+
+class DuplicateGroupRead(BaseModel):
+    """Every application in a cycle for one ID number, side by side."""
+
+    id_number: str = Field(description="The child's ID number, masked.")
+    unresolved: bool = Field(
+        description="More than one application is live: reviewers must choose before approving."
+    )
+    applications: list[ReviewApplicationRead]
 
 
 class GuardianNumbers(BaseModel):

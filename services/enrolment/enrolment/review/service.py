@@ -7,10 +7,18 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enrolment.applications.repository import ApplicationRepository
 from enrolment.applications.workflow import can, require, transition
-from enrolment.errors import ApplicationNotFound, DocumentNotFound, PersonalDataForbidden
+from enrolment.errors import (
+    ApplicationNotFound,
+    DocumentNotFound,
+    DuplicateUnresolved,
+    PersonalDataForbidden,
+    ReviewReadOnly,
+)
 from enrolment.families.service import CHILD_ID, GUARDIAN_ID, PHONE, PROPERTY_CERTIFICATE
 from enrolment.models import (
+    DUPLICATE_CHILD,
     Application,
     ApplicationStatus,
     AuditLog,
@@ -30,11 +38,14 @@ from enrolment.review.schemas import (
     BulkApproveResult,
     BulkSkip,
     DecisionIn,
+    DuplicateResolutionIn,
     GuardianNumbers,
     PersonalData,
 )
 from shared import audit
 from shared.auth import Principal
+from shared.errors import InvalidInput
+from shared.i18n import Text
 
 DECISION_STATUS = {
     "approve": ApplicationStatus.verified,
@@ -51,18 +62,24 @@ class ReviewService:
         application_id: uuid.UUID,
         *,
         lock: bool = False,
+        deciding: bool = False,
     ) -> Application:
-        application = await ReviewRepository(session).one(
+        """An application the principal may read (404 otherwise); `deciding`: one they may
+        decide on (403 for the schools that only read it)."""
+        found = await ReviewRepository(session).one(
             principal.org_filter(*REVIEW_ROLES), application_id, lock=lock
         )
-        if application is None or application.status == ApplicationStatus.draft:
+        if found is None or found[0].status == ApplicationStatus.draft:
             raise ApplicationNotFound()
+        application, may_decide = found
+        if deciding and not may_decide:
+            raise ReviewReadOnly()
         return application
 
     async def start(
         self, session: AsyncSession, principal: Principal, application_id: uuid.UUID, now: datetime
     ) -> Application:
-        application = await self.get(session, principal, application_id, lock=True)
+        application = await self.get(session, principal, application_id, lock=True, deciding=True)
         transition(
             session,
             application,
@@ -82,9 +99,11 @@ class ReviewService:
         now: datetime,
         client_ip: str | None,
     ) -> Application:
-        application = await self.get(session, principal, application_id, lock=True)
+        application = await self.get(session, principal, application_id, lock=True, deciding=True)
         target = DECISION_STATUS[data.decision]
         require(application, target)
+        if target == ApplicationStatus.verified:
+            await self._settle_duplicate_flag(session, application)
         child = await session.get(Child, application.child_id)
         label = {**APPROVE_REASONS, **RETURN_REASONS, **REJECT_REASONS}.get(data.reason_code, "")
         message = data.message or label
@@ -115,24 +134,25 @@ class ReviewService:
         client_ip: str | None,
     ) -> BulkApproveResult:
         ids = list(dict.fromkeys(data.application_ids))
+        repository = ReviewRepository(session)
         found = {
-            a.id: a
-            for a in await ReviewRepository(session).many(principal.org_filter(*REVIEW_ROLES), ids)
-        }
-        names: dict[uuid.UUID, str] = {}
-        if found:
-            rows = await session.execute(
-                select(Child.id, Child.name).where(
-                    Child.id.in_([a.child_id for a in found.values()])
-                )
+            application.id: (application, may_decide)
+            for application, may_decide in await repository.many(
+                principal.org_filter(*REVIEW_ROLES), ids
             )
-            names = dict(rows.all())
+        }
+        children = await repository.children([a.child_id for a, _ in found.values()])
         approved: list[uuid.UUID] = []
         skipped: list[BulkSkip] = []
         for application_id in ids:
-            application = found.get(application_id)
+            application, may_decide = found.get(application_id, (None, False))
             if application is None or application.status == ApplicationStatus.draft:
                 skipped.append(BulkSkip(id=application_id, reason="not_found"))
+            elif not may_decide:
+                skipped.append(BulkSkip(id=application_id, reason="read_only"))
+            elif DUPLICATE_CHILD in application.flags:
+                # Never in bulk, whatever `skip_flagged` says: a person compares them first.
+                skipped.append(BulkSkip(id=application_id, reason=DUPLICATE_CHILD))
             elif not can(application, ApplicationStatus.verified):
                 skipped.append(
                     BulkSkip(id=application_id, reason=f"status_{application.status.value}")
@@ -152,11 +172,111 @@ class ReviewService:
                     now=now,
                     reason_code=data.reason_code,
                     message=APPROVE_REASONS[data.reason_code],
-                    child_name=names.get(application.child_id, ""),
+                    child_name=children[application.child_id].name
+                    if application.child_id in children
+                    else "",
                     client_ip=client_ip,
                 )
                 approved.append(application_id)
         return BulkApproveResult(approved=approved, skipped=skipped)
+
+    async def _settle_duplicate_flag(self, session: AsyncSession, application: Application) -> None:
+        """Approving a duplicate needs the others gone (rejected or withdrawn) first; once they
+        are, approval settles it and the flag goes."""
+        if DUPLICATE_CHILD not in application.flags:
+            return
+        repository = ApplicationRepository(session)
+        await repository.lock_child_slot(application.cycle_id, application.id_number_index)
+        others = await repository.live_for_id_number(
+            application.cycle_id, application.id_number_index, exclude_child_id=application.child_id
+        )
+        if others:
+            raise DuplicateUnresolved()
+        application.flags = [flag for flag in application.flags if flag != DUPLICATE_CHILD]
+
+    async def duplicates(
+        self, session: AsyncSession, principal: Principal, application_id: uuid.UUID
+    ) -> tuple[Application, list[Application]]:
+        """The application and every other one in its cycle for the same ID number (drafts
+        aside), for a reviewer who may decide on it."""
+        application = await self.get(session, principal, application_id, deciding=True)
+        group = await ApplicationRepository(session).for_id_number(
+            application.cycle_id, application.id_number_index
+        )
+        return application, [item for item in group if item.status != ApplicationStatus.draft]
+
+    async def resolve_duplicates(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        application_id: uuid.UUID,
+        data: DuplicateResolutionIn,
+        now: datetime,
+        client_ip: str | None,
+    ) -> Application:
+        """Keep one application for the child; reject every other live one (reason code
+        `duplicate_child`, the reviewer's message to those families). The reviewer must be
+        allowed to decide on all of them: a conflict across districts is the city's to settle."""
+        application = await self.get(session, principal, application_id, deciding=True)
+        applications = ApplicationRepository(session)
+        await applications.lock_child_slot(application.cycle_id, application.id_number_index)
+        group = await applications.live_for_id_number(
+            application.cycle_id, application.id_number_index, lock=True
+        )
+        keep = next((item for item in group if item.id == data.keep), None)
+        if keep is None:
+            raise InvalidInput.for_field(
+                "body.keep",
+                Text(
+                    "要保留的不是该儿童本周期仍有效的报名",
+                    "Not a live application of this child in this cycle",
+                ),
+                "not_in_group",
+            )
+        decidable = {
+            item.id
+            for item, may_decide in await ReviewRepository(session).many(
+                principal.org_filter(*REVIEW_ROLES), [item.id for item in group], lock=False
+            )
+            if may_decide
+        }
+        if any(item.id not in decidable for item in group):
+            raise ReviewReadOnly(
+                Text(
+                    "这些报名分属不同区县，需由市教育局统筹处理",
+                    "These applications belong to several districts: the city decides",
+                )
+            )
+        rejected = [item for item in group if item is not keep]
+        for item in rejected:
+            require(item, ApplicationStatus.rejected)
+        children = await ReviewRepository(session).children([item.child_id for item in rejected])
+        for item in rejected:
+            item.decided_at = now
+            transition(
+                session,
+                item,
+                ApplicationStatus.rejected,
+                actor_kind="staff",
+                principal=principal,
+                now=now,
+                reason_code=DUPLICATE_CHILD,
+                message=data.message,
+                child_name=children[item.child_id].name if item.child_id in children else "",
+                client_ip=client_ip,
+            )
+        keep.flags = [flag for flag in keep.flags if flag != DUPLICATE_CHILD]
+        audit.record(
+            session,
+            AuditLog,
+            action="application.duplicate_child.resolved",
+            resource_type="application",
+            resource_id=keep.id,
+            principal=principal,
+            client_ip=client_ip,
+            details={"kept": str(keep.id), "rejected": [str(item.id) for item in rejected]},
+        )
+        return keep
 
     async def document(
         self,
