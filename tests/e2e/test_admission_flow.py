@@ -123,7 +123,6 @@ async def test_admission_published_by_the_platform_worker_and_verified_by_anyone
             headers=city,
             json={
                 "school_code": SCHOOL,
-                "school_name": "南宁市西乡塘区衡阳路小学",
                 "district_code": DISTRICT,
                 "ownership": "public",
                 "seats": 2,

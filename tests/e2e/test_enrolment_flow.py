@@ -143,7 +143,6 @@ async def test_a_family_applies_is_returned_corrects_and_is_approved(
             headers=city,
             json={
                 "school_code": SCHOOL,
-                "school_name": "南宁市江南区淡村小学",
                 "district_code": DISTRICT,
                 "ownership": "public",
                 "seats": 90,

@@ -154,16 +154,11 @@ async def build_world(
     # The same three roles in another district are played by that district's schools (the
     # directory's register decides which codes a district may offer); keyed as in 青秀区.
     stand_ins = SCHOOLS_BY_DISTRICT[district]
-    for code, name, ownership in (
-        (BINHU, "南宁市青秀区滨湖路小学", "public"),
-        (FENGLING, "南宁市青秀区凤岭小学", "public"),
-        (PRIVATE, "南宁市青秀区外国语学校", "private"),
-    ):
+    for code, ownership in ((BINHU, "public"), (FENGLING, "public"), (PRIVATE, "private")):
         created = await client.post(
             f"/v1/cycles/{cycle_id}/offerings",
             json={
                 "school_code": stand_ins[code],
-                "school_name": name,
                 "district_code": district,
                 "ownership": ownership,
                 "seats": 90,

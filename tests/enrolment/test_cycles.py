@@ -47,7 +47,6 @@ async def test_district_staff_manage_only_their_district(
     assert cycle["id"] not in {c["id"] for c in listed}
     offering = {
         "school_code": XINGNING_SCHOOL,
-        "school_name": "民主路小学",
         "district_code": XINGNING,
         "ownership": "public",
         "seats": 45,
@@ -125,7 +124,6 @@ async def test_rules_windows_and_caps_are_checked(
 
     too_many_seats = {
         "school_code": "4501030009",
-        "school_name": "x",
         "district_code": QINGXIU,
         "ownership": "public",
         "seats": 100,
@@ -385,7 +383,6 @@ async def test_offerings_must_match_the_directorys_register(
     ) -> dict[str, object]:
         return {
             "school_code": code,
-            "school_name": "随便写的名字",
             "district_code": district,
             "ownership": ownership,
             "seats": 45,
@@ -435,7 +432,6 @@ async def test_without_the_directory_offerings_wait_rather_than_go_unchecked(
                 f"/v1/cycles/{cycle_id}/offerings",
                 json={
                     "school_code": BINHU,
-                    "school_name": "滨湖路小学",
                     "district_code": QINGXIU,
                     "ownership": "public",
                     "seats": 45,

@@ -128,3 +128,52 @@ def test_a_verified_token_cached_per_process_cannot_be_changed_by_a_request(
     principal = principal_from_claims(claims)
     with pytest.raises(TypeError):
         principal.claims["rate_limit"] = 10**6  # type: ignore[index]
+
+
+async def test_a_cycle_no_family_applied_to_can_be_deleted(
+    client: httpx.AsyncClient, cached_client: httpx.AsyncClient, issuer: TestIssuer, world: World
+) -> None:
+    city = world.city
+    stand_at(cached_client, OPEN_MORNING)
+    # Another process still holds the cycle in its cache when it goes.
+    family = await make_family(client, issuer)
+    lookup = await cached_client.get(
+        f"/v1/public/cycles/{world.cycle_id}/catchment",
+        params={"district_code": "450103", "road": "民族大道", "house_number": "99号"},
+    )
+    assert lookup.status_code == 200
+    assert lookup.json()["matches"]
+
+    other_district = await client.delete(
+        f"/v1/cycles/{world.cycle_id}", headers=issuer.district_admin("450102")
+    )
+    deleted = await client.delete(f"/v1/cycles/{world.cycle_id}", headers=city)
+    late = await submit(cached_client, world, family)
+
+    assert other_district.status_code == 403
+    assert deleted.status_code == 204, deleted.text
+    assert (await client.get(f"/v1/cycles/{world.cycle_id}", headers=city)).status_code == 404
+    assert late.status_code == 409, late.text
+    assert late.json()["code"] == "enrolment.cycle.changed"
+    retried = await submit(cached_client, world, family)
+    assert retried.status_code == 404
+    assert retried.json()["code"] == "enrolment.cycle.not_found"
+
+
+async def test_a_cycle_with_an_application_even_a_draft_stays(
+    client: httpx.AsyncClient, issuer: TestIssuer, world: World
+) -> None:
+    stand_at(client, OPEN_MORNING)
+    family = await make_family(client, issuer)
+    drafted = await client.post(
+        "/v1/applications",
+        json={"cycle_id": world.cycle_id, "child_id": family.child_id},
+        headers=family.headers,
+    )
+    assert drafted.status_code == 201
+
+    response = await client.delete(f"/v1/cycles/{world.cycle_id}", headers=world.city)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "enrolment.cycle.conflict"
+    assert (await client.get(f"/v1/cycles/{world.cycle_id}", headers=world.city)).status_code == 200

@@ -113,3 +113,38 @@ async def test_without_a_key_nothing_is_recorded_and_bad_keys_are_refused(
     too_long = await post(app, {"name": "a"}, "k" * 201)
     assert too_long.status_code == 422
     assert too_long.json()["errors"][0]["field"] == "header.Idempotency-Key"
+
+
+async def test_a_retry_that_reserialises_the_same_json_gets_the_stored_answer(
+    db_connection: AsyncConnection,
+) -> None:
+    """Apps rebuild the body on retry: key order, spacing and number spelling differ."""
+    created: list[dict[str, Any]] = []
+    app = guarded_app(db_connection, created)
+    key = str(uuid.uuid4())
+
+    async def send(raw: str) -> httpx.Response:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as client:
+            return await client.post(
+                "/things",
+                content=raw.encode(),
+                headers={"Idempotency-Key": key, "Content-Type": "application/json"},
+            )
+
+    first = await send('{"name": "a", "seats": 1, "share": 0.50, "tags": ["x", "y"]}')
+    again = await send('{"tags":["x","y"],"share":5e-1,"seats":1.0,"name":"a"}')
+    other = await send('{"tags":["y","x"],"share":0.5,"seats":1,"name":"a"}')
+    bigger = await send(
+        '{"name": "a", "seats": 1.0000000000000000000000000000001, "share": 0.5, "tags": ["x", "y"]}'
+    )
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert len(created) == 1
+    # A different request under the same key is still refused: list order and every digit count.
+    assert other.status_code == 409
+    assert other.json()["code"] == "idempotency.key_reused"
+    assert bigger.status_code == 409

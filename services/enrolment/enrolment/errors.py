@@ -41,6 +41,14 @@ class CycleConflict(Conflict):
     )
 
 
+class CycleChanged(Conflict):
+    code = "enrolment.cycle.changed"
+    title = Text(
+        "招生周期或其学校刚刚调整，请重新提交",
+        "The cycle or its schools just changed; submit again",
+    )
+
+
 class OfferingConflict(Conflict):
     code = "enrolment.offering.conflict"
     title = Text("该校在本周期已有招生计划", "This school already has an offering in the cycle")

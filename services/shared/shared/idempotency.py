@@ -1,6 +1,9 @@
 """`Idempotency-Key` on POSTs from phones and agencies (DESIGN.md §3).
 
-Same key + same request → the stored response; same key + another request → 409. The key is
+Same key + same request → the stored response; same key + another request → 409. "Same" is
+judged on the parsed JSON body in a canonical form (keys sorted, numbers normalised), so an app
+that re-serialises its retry (other key order, spacing, `1.0` for `1`) still gets its stored
+answer; other bodies are compared byte for byte. The key is
 reserved by an INSERT in the request's own transaction: a concurrent retry blocks on the unique
 index until the first request commits, then sees its stored response — so a hundred concurrent
 retries create exactly one record. If the first request fails, its reservation rolls back with
@@ -18,6 +21,7 @@ Usage in an endpoint::
 import hashlib
 import json
 from datetime import datetime, timedelta
+from decimal import Context, Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -133,6 +137,33 @@ def _table_name(model: type[IdempotencyRecordMixin]) -> str:
     return f'{table.schema}."{table.name}"'
 
 
+def _canonical(value: Any) -> str:
+    if isinstance(value, dict):
+        items = sorted(value.items())
+        return "{" + ",".join(f"{json.dumps(k)}:{_canonical(v)}" for k, v in items) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_canonical(item) for item in value) + "]"
+    if isinstance(value, Decimal):
+        # 1, 1.0, 1.00 and 1e0 are one number; so are 0 and -0.
+        # Exact: normalised in a context wide enough never to round.
+        exact = Context(prec=max(28, len(value.as_tuple().digits)))
+        return "0" if value.is_zero() else str(value.normalize(exact))
+    return json.dumps(value)
+
+
+def canonical_body(body: bytes) -> bytes:
+    """The request body as the guard compares it: a JSON document in canonical form, anything
+    else (form data, invalid JSON) as it came."""
+    try:
+        parsed = json.loads(body, parse_float=Decimal, parse_int=Decimal)
+    except (ValueError, RecursionError):
+        return body
+    try:
+        return b"json:" + _canonical(parsed).encode()
+    except RecursionError:
+        return body
+
+
 async def get_idempotency_guard(
     request: Request,
     idempotency_key: Annotated[
@@ -154,7 +185,7 @@ async def get_idempotency_guard(
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(request.url.path.encode())
-    digest.update(await request.body())
+    digest.update(canonical_body(await request.body()))
     return IdempotencyGuard(idempotency_key, digest.hexdigest())
 
 

@@ -292,7 +292,6 @@ async def city_world(client: httpx.AsyncClient, issuer: TestIssuer) -> World:
             f"/v1/cycles/{cycle_id}/offerings",
             json={
                 "school_code": code,
-                "school_name": f"学校{code}",
                 "district_code": district,
                 "ownership": ownership,
                 "seats": 90,

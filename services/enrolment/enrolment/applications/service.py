@@ -19,6 +19,7 @@ from enrolment.cycles.snapshot import CycleSnapshot, SnapshotCache
 from enrolment.errors import (
     ApplicationNotFound,
     ChildNotFound,
+    CycleChanged,
     CycleNotFound,
     DuplicateApplication,
     MissingDocuments,
@@ -285,6 +286,11 @@ class ApplicationService:
             if error.constraint_name != "uq_application_one_per_child":
                 raise
             raise DuplicateApplication.for_child() from None
+        except asyncpg.ForeignKeyViolationError:
+            # The cycle or one of its schools was deleted after this process cached it: forget
+            # it, so the retry sees what is there now.
+            snapshots.drop(snapshot.cycle.id)
+            raise CycleChanged() from None
         return application
 
     async def owned(

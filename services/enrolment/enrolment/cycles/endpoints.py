@@ -88,6 +88,19 @@ async def update_cycle(
     return CycleRead.model_validate(await service.update(session, principal, cycle_id, body))
 
 
+@router.delete(
+    "/cycles/{cycle_id}",
+    summary="Delete a cycle no family has applied to (drafts included)",
+    status_code=204,
+    responses={404: CycleNotFound.openapi_response(), 409: CycleConflict.openapi_response()},
+)
+async def delete_cycle(
+    cycle_id: uuid.UUID, session: DbSession, principal: CycleManager
+) -> Response:
+    await service.delete(session, principal, cycle_id)
+    return Response(status_code=204)
+
+
 @router.post(
     "/cycles/{cycle_id}/publish",
     summary="Publish a draft cycle to families",

@@ -2,9 +2,9 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, exists, or_, select
 
-from enrolment.models import CatchmentUnit, Cycle, CycleStatus, Offering
+from enrolment.models import Application, CatchmentUnit, Cycle, CycleStatus, Offering
 from shared.auth import OrgFilter
 from shared.pagination import CursorParams, SortKey
 from shared.repository import Repository
@@ -46,6 +46,14 @@ class CycleRepository(Repository[Cycle]):
 
         return await self.paginate(
             statement, params, [SortKey(Cycle.id, descending=True)], key_values
+        )
+
+    async def lock(self, cycle_id: uuid.UUID) -> None:
+        await self.session.execute(select(Cycle.id).where(Cycle.id == cycle_id).with_for_update())
+
+    async def has_applications(self, cycle_id: uuid.UUID) -> bool:
+        return bool(
+            await self.session.scalar(select(exists().where(Application.cycle_id == cycle_id)))
         )
 
     async def offerings_of(self, cycle_id: uuid.UUID) -> Sequence[Offering]:

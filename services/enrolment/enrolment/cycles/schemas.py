@@ -214,9 +214,10 @@ def check_polygon(value: Polygon | None) -> Polygon | None:
 
 
 class OfferingFields(BaseModel):
+    """The school's name is the directory's (its register of schools), never typed here."""
+
     model_config = ConfigDict(extra="forbid")
 
-    school_name: str = Field(min_length=1, max_length=200)
     district_code: DistrictCode
     ownership: Ownership
     seats: int = Field(ge=0, le=5000)
@@ -240,7 +241,6 @@ class OfferingCreate(OfferingFields):
 class OfferingUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    school_name: str | None = Field(default=None, min_length=1, max_length=200)
     seats: int | None = Field(default=None, ge=0, le=5000)
     classes: int | None = Field(default=None, ge=0, le=100)
     polygon: Polygon | None = Field(default=None, max_length=10)

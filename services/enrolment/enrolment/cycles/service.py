@@ -207,6 +207,38 @@ class CycleService:
         )
         return cycle
 
+    async def delete(
+        self, session: AsyncSession, principal: Principal, cycle_id: uuid.UUID
+    ) -> None:
+        """A cycle created by mistake goes, with its offerings and catchments, as long as no
+        family has applied to it (drafts included)."""
+        cycle = await self.get_managed(session, principal, cycle_id)
+        repository = CycleRepository(session)
+        # Locked first: a submission's foreign-key check waits for this transaction, then
+        # finds no cycle (404) — or committed first, and the cycle stays (409).
+        await repository.lock(cycle.id)
+        if await repository.has_applications(cycle.id):
+            raise CycleConflict(
+                Text(
+                    "该招生周期已有报名（含草稿），不能删除",
+                    "Families have applied to this cycle (drafts included); it cannot be deleted",
+                )
+            )
+        await repository.delete(cycle, flush=True)
+        audit.record(
+            session,
+            AuditLog,
+            action="cycle.delete",
+            resource_type="cycle",
+            resource_id=cycle_id,
+            principal=principal,
+            details={
+                "year": cycle.year,
+                "stage": cycle.stage.value,
+                "district": cycle.district_code,
+            },
+        )
+
     async def list(
         self,
         session: AsyncSession,
@@ -395,9 +427,9 @@ def build_unit(offering: Offering, data: CatchmentUnitCreate) -> CatchmentUnit:
 
 # --- xlsx import ---------------------------------------------------------------------------
 
+# A school-name column may be present; it is not read (the name is the directory's).
 OFFERING_COLUMNS = {
     "school_code": ("school_code", "学校标识码"),
-    "school_name": ("school_name", "学校名称"),
     "district_code": ("district_code", "区县代码"),
     "ownership": ("ownership", "办学性质"),
     "seats": ("seats", "招生学位"),
@@ -562,14 +594,15 @@ async def import_workbook(
             )
             rejected_rows.add(("offerings", number))
             continue
-        data = data.model_copy(update={"school_name": registered[data.school_code].name})
+        values = {**data.model_dump(), "school_name": registered[data.school_code].name}
         existing = await repository.by_school(cycle.id, data.school_code)
         if existing is None:
-            await repository.create(Offering(cycle_id=cycle.id, **data.model_dump()))
+            await repository.create(Offering(cycle_id=cycle.id, **values))
             created += 1
         else:
-            for name, value in data.model_dump(exclude={"school_code", "polygon"}).items():
-                setattr(existing, name, value)
+            for name, value in values.items():
+                if name not in ("school_code", "polygon"):
+                    setattr(existing, name, value)
             updated += 1
     await session.flush()
 
