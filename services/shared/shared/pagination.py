@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from shared.errors import InvalidInput
 from shared.i18n import Text
+from shared.params import MAX_LIMIT
 
 T = TypeVar("T")
 
@@ -40,7 +41,7 @@ class CursorParams:
 async def get_cursor_params(
     request: Request,
     limit: Annotated[
-        int, Query(ge=1, description="Items per page (capped by the service).")
+        int, Query(ge=1, le=MAX_LIMIT, description="Items per page, 1–200.")
     ] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None, Query(max_length=1000, description="`next_cursor` from the previous page.")

@@ -4,6 +4,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from directory.text import NO_NUL
+from shared.params import Moment
 
 
 class AuditEventRead(BaseModel):
@@ -37,5 +38,5 @@ class AuditFilters(BaseModel):
     actor_subject: str | None = Field(default=None, max_length=100, pattern=NO_NUL)
     resource_type: str | None = Field(default=None, max_length=60, pattern=NO_NUL)
     resource_id: str | None = Field(default=None, max_length=100, pattern=NO_NUL)
-    since: datetime | None = None
-    until: datetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None

@@ -1,5 +1,4 @@
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
@@ -35,6 +34,7 @@ from shared.db import DbSession
 from shared.errors import Conflict, NotFound, PayloadTooLarge
 from shared.i18n import Text
 from shared.pagination import CursorPagination, Page
+from shared.params import Day
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
 groups_router = APIRouter(prefix="/organization-groups", tags=["organization groups"])
@@ -176,7 +176,7 @@ async def close_organization(
     session: DbSession,
     principal: OrganizationAdmin,
     effective: Annotated[
-        date | None, Query(description="First day it no longer exists (default today).")
+        Day | None, Query(description="First day it no longer exists (default today).")
     ] = None,
 ) -> OrganizationRead:
     organization = await service.close(session, organization_id, effective, principal)

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from directory.models import OrganizationKind, Ownership, Stage
 from directory.text import NO_NUL, PRINTABLE
+from shared.params import Day
 
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=PRINTABLE)
@@ -121,7 +122,7 @@ class OrganizationFilters(BaseModel):
         pattern=NO_NUL,
         description="Part of a name or alias, or a code (prefix).",
     )
-    valid_on: date | None = Field(
+    valid_on: Day | None = Field(
         default=None, description="Units valid on this date (default: today)."
     )
     include_closed: bool = Field(default=False, description="Also list closed units.")

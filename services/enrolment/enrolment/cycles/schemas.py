@@ -15,6 +15,7 @@ from pydantic import (
 
 from enrolment.models import CycleStatus, DocumentKind, Ownership, Parity, Stage
 from enrolment.rules import BatchRule, nanning_batches
+from shared.params import Year
 
 DistrictCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 SchoolCode = Annotated[str, StringConstraints(pattern=r"^\d{10}$")]
@@ -190,7 +191,7 @@ class CycleRead(BaseModel):
 
 
 class CycleFilters(BaseModel):
-    year: int | None = None
+    year: Year | None = None
     stage: Stage | None = None
     district_code: DistrictCode | None = None
 

@@ -1,7 +1,7 @@
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from shared.db import DbSession
 from shared.pagination import CursorPagination, Page
@@ -66,7 +66,7 @@ async def list_actions(
     scope: ManagerScope,
     pagination: CursorPagination,
     status: AccountabilityStatus | None = None,
-    district_code: str | None = None,
+    district_code: Annotated[str | None, Query(max_length=20)] = None,
     finding_id: uuid.UUID | None = None,
 ) -> Page[ActionRead]:
     items, cursor = await accountability_service.page(

@@ -1,10 +1,12 @@
 import uuid
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from shared.db import DbSession
 from shared.pagination import CursorPagination, Page
+from shared.params import Day
 from supervision import clock
 from supervision.alerts.repository import AlertRepository
 from supervision.alerts.schemas import AlertRead, ScanReport
@@ -22,7 +24,7 @@ async def list_alerts(
     pagination: CursorPagination,
     kind: AlertKind | None = None,
     open_only: bool = True,
-    district_code: str | None = None,
+    district_code: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Page[AlertRead]:
     items, cursor = await AlertRepository(session).list_page(
         pagination,
@@ -52,7 +54,7 @@ async def acknowledge_alert(
     response_model=ScanReport,
 )
 async def scan_alerts_now(
-    request: Request, session: DbSession, scope: CityScope, day: date | None = None
+    request: Request, session: DbSession, scope: CityScope, day: Day | None = None
 ) -> ScanReport:
     result = await alert_service.scan(
         session, request.app.state.settings, day or clock.today(), force=True

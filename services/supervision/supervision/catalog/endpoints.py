@@ -1,11 +1,11 @@
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from shared.db import DbSession
 from shared.pagination import CursorPagination, Page
+from shared.params import Day
 from supervision import clock
 from supervision.catalog.schemas import (
     CampaignTemplateRead,
@@ -60,7 +60,7 @@ async def resolve_framework(
     session: DbSession,
     scope: ReaderScope,
     code: Annotated[str, Query(min_length=1, max_length=64)],
-    as_of: date | None = None,
+    as_of: Day | None = None,
     version: Annotated[str | None, Query(max_length=32)] = None,
 ) -> ResolvedFramework:
     return await framework_service.resolve(session, code, as_of or clock.today(), version)

@@ -1,7 +1,7 @@
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from shared.db import DbSession
 from shared.pagination import CursorPagination, Page
@@ -69,8 +69,8 @@ async def list_findings(
     scope: ReaderScope,
     pagination: CursorPagination,
     status: FindingStatus | None = None,
-    district_code: str | None = None,
-    school_code: str | None = None,
+    district_code: Annotated[str | None, Query(max_length=20)] = None,
+    school_code: Annotated[str | None, Query(max_length=20)] = None,
     assessment_id: uuid.UUID | None = None,
     visit_id: uuid.UUID | None = None,
     overdue: bool = False,

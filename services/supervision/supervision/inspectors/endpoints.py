@@ -1,6 +1,5 @@
 import uuid
 from collections.abc import Sequence
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -10,6 +9,7 @@ from shared.errors import InvalidInput
 from shared.i18n import Text
 from shared.idempotency import IdempotencyKey, IdempotencyKeyReused
 from shared.pagination import CursorPagination, Page
+from shared.params import Day
 from supervision import clock
 from supervision.inspectors.checklist import CHECKLIST, DUTIES, METHODS
 from supervision.inspectors.schemas import (
@@ -270,8 +270,8 @@ async def list_visits(
     pagination: CursorPagination,
     school_code: Annotated[str | None, Query(max_length=20)] = None,
     inspector_id: uuid.UUID | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
 ) -> Page[VisitRead]:
     items, cursor = await inspector_service.list_visits(
         session,

@@ -1,5 +1,4 @@
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
@@ -8,6 +7,7 @@ from shared.db import DbSession
 from shared.errors import PayloadTooLarge
 from shared.i18n import Text
 from shared.pagination import CursorPagination, Page
+from shared.params import Day
 from supervision.catalog.service import FrameworkNotInForce
 from supervision.frameworks.balance import BalanceInput
 from supervision.frameworks.model import Stage
@@ -204,7 +204,7 @@ async def evaluate_balance_input(
     body: BalanceInput,
     session: DbSession,
     scope: ManagerScope,
-    as_of: date | None = None,
+    as_of: Day | None = None,
 ) -> BalanceRun:
     evaluation, result = await school_data_service.evaluate_input(session, scope, body, as_of=as_of)
     return BalanceRun(evaluation_id=evaluation.id, result=result)
@@ -222,7 +222,7 @@ async def evaluate_county_balance(
     scope: ManagerScope,
     year: Annotated[int, Query(ge=2000, le=2100)],
     stage: Stage,
-    as_of: date | None = None,
+    as_of: Day | None = None,
 ) -> BalanceRun:
     evaluation, result = await school_data_service.evaluate_county(
         session, scope, district_code=district_code, year=year, stage=stage, as_of=as_of
