@@ -49,7 +49,12 @@ def live_platform(
     platform.start_children(
         SERVICES,
         platform.data_dir / "logs",
-        {"XUEZAI_ENV": "development", "XUEZAI_TRUSTED_JWKS_FILE": str(jwks)},
+        {
+            "XUEZAI_ENV": "development",
+            "XUEZAI_TRUSTED_JWKS_FILE": str(jwks),
+            # A loaded test machine is not a hung Redis (see tests/shared/test_redis_hung.py).
+            "XUEZAI_REDIS_TIMEOUT_SECONDS": "0.5",
+        },
     )
     try:
         platform.wait_ready(SERVICES, timeout=60)

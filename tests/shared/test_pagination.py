@@ -77,12 +77,20 @@ async def test_limit_is_capped(
 
     response = await client.get(
         "/v1/organizations",
+        params={"district_code": "888888", "limit": 200},
+        headers=issuer.city_admin(),
+    )
+    too_many = await client.get(
+        "/v1/organizations",
         params={"district_code": "888888", "limit": 5000},
         headers=issuer.city_admin(),
     )
 
     assert len(response.json()["items"]) == 200
     assert response.json()["next_cursor"] is not None
+    # Beyond the cap is a 422 naming the parameter, as the OpenAPI document says (1–200).
+    assert too_many.status_code == 422
+    assert too_many.json()["errors"][0]["field"] == "query.limit"
 
 
 def test_cursor_round_trips_typed_values() -> None:

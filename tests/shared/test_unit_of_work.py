@@ -2,10 +2,11 @@
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Annotated, Literal
 
 import httpx
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Path
 from redis.asyncio import Redis
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,7 +26,10 @@ def unit_of_work_app(settings: Settings, **_: object) -> FastAPI:
 
     @router.post("/{code}", summary="write", status_code=201)
     async def write(
-        code: str, session: DbSession, outcome: str = "ok", own_queue: bool = False
+        code: Annotated[str, Path(max_length=40)],
+        session: DbSession,
+        outcome: Literal["ok", "conflict", "crash"] = "ok",
+        own_queue: bool = False,
     ) -> dict[str, str]:
         session.add(Organization(kind=OrganizationKind.department, code=code, name=code))
         queue = None if own_queue else QUEUE

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import structlog
-from arq.connections import ArqRedis
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -30,6 +29,7 @@ from shared.i18n import Text
 from shared.logging import configure_logging
 from shared.middleware import RequestContextMiddleware
 from shared.params import require_bounded_parameters
+from shared.redis import guarded_redis
 from shared.settings import BaseServiceSettings
 
 log = structlog.get_logger("shared.app")
@@ -46,12 +46,6 @@ def operation_id(route: APIRoute) -> str:
     """Readable operation ids (`applications-submit`) for generated clients."""
     tag = str(route.tags[0]) if route.tags else "default"
     return f"{tag}-{route.name}"
-
-
-def redis_client(url: str) -> ArqRedis:
-    # Short timeouts: when Redis is down, requests must fail over to the outbox quickly.
-    client: ArqRedis = ArqRedis.from_url(url, socket_connect_timeout=1.0, socket_timeout=2.0)
-    return client
 
 
 def build_app(
@@ -78,7 +72,13 @@ def build_app(
                 max_overflow=settings.database_max_overflow,
             )
             stack.push_async_callback(engine.dispose)
-            redis = redis_client(settings.redis_url)
+            # The one client for every Redis call on a request (see shared.redis).
+            redis = guarded_redis(
+                settings.redis_url,
+                timeout_seconds=settings.redis_timeout_seconds,
+                breaker_failures=settings.redis_breaker_failures,
+                breaker_reset_seconds=settings.redis_breaker_reset_seconds,
+            )
             stack.push_async_callback(redis.aclose)
             http = httpx.AsyncClient(
                 timeout=settings.http_timeout_seconds,

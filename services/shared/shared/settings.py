@@ -64,6 +64,12 @@ class BaseServiceSettings(BaseSettings):
     database_pool_size: int = 10
     database_max_overflow: int = 10
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Redis on a request's path (revocation, rate limits, enqueueing): each call is given this
+    # long, and after `redis_breaker_failures` failures in a row Redis is skipped (callers fail
+    # open) for `redis_breaker_reset_seconds` before one trial call. See `shared.redis`.
+    redis_timeout_seconds: float = Field(default=0.05, gt=0, le=5)
+    redis_breaker_failures: int = Field(default=3, ge=1, le=100)
+    redis_breaker_reset_seconds: float = Field(default=5.0, gt=0, le=600)
 
     directory_url: str = "http://127.0.0.1:8000"
     plans_url: str = "http://127.0.0.1:8001"

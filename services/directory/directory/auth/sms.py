@@ -8,6 +8,7 @@ from typing import Any, Protocol
 import httpx
 import structlog
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from shared.errors import UpstreamUnavailable
 from shared.i18n import Text
@@ -70,7 +71,14 @@ class DevelopmentSmsSender:
     async def outbox(self, phone: str | None = None) -> list[dict[str, Any]]:
         if self.redis is None:
             return []
-        raw = await self.redis.lrange(DEV_OUTBOX_KEY, 0, DEV_OUTBOX_SIZE - 1)  # type: ignore[misc]
+        try:
+            raw = await self.redis.lrange(DEV_OUTBOX_KEY, 0, DEV_OUTBOX_SIZE - 1)  # type: ignore[misc]
+        except RedisError as error:
+            raise UpstreamUnavailable(
+                Text(
+                    "开发用短信发件箱暂不可用（Redis）", "The development SMS outbox is unavailable"
+                )
+            ) from error
         entries = [json.loads(item) for item in raw]
         return [entry for entry in entries if phone is None or entry.get("phone") == phone]
 

@@ -8,12 +8,15 @@ failing, its breaker opens and calls fail at once (`AgencyUnavailable`) until a 
 
 import asyncio
 import random
-import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
 import structlog
+
+from shared.breaker import CircuitBreaker
+
+__all__ = ["AgencyAdapter", "AgencyAnswer", "AgencyUnavailable", "CircuitBreaker", "HttpAgency"]
 
 log = structlog.get_logger("enrolment.verification")
 
@@ -26,33 +29,6 @@ class AgencyUnavailable(Exception):
 class AgencyAnswer:
     outcome: str  # matched | mismatch | not_found
     details: dict[str, Any] = field(default_factory=dict)
-
-
-class CircuitBreaker:
-    def __init__(self, *, failures: int, reset_seconds: float, clock: Any = time.monotonic) -> None:
-        self.threshold = failures
-        self.reset_seconds = reset_seconds
-        self.clock = clock
-        self.failures = 0
-        self.opened_at: float | None = None
-
-    @property
-    def state(self) -> str:
-        if self.opened_at is None:
-            return "closed"
-        return "half_open" if self.clock() - self.opened_at >= self.reset_seconds else "open"
-
-    def allow(self) -> bool:
-        return self.state != "open"
-
-    def success(self) -> None:
-        self.failures = 0
-        self.opened_at = None
-
-    def failure(self) -> None:
-        self.failures += 1
-        if self.state == "half_open" or self.failures >= self.threshold:
-            self.opened_at = self.clock()
 
 
 class AgencyAdapter(Protocol):

@@ -118,7 +118,14 @@ async def make_client(
         key = f"{factory.__module__}.{factory.__name__}:{sorted(settings.items())}"
         app = running_apps.get(key)
         if app is None:
-            values = {"database_url": database_url, "redis_url": redis_url, "env": "testing"}
+            values = {
+                "database_url": database_url,
+                "redis_url": redis_url,
+                "env": "testing",
+                # Tests share two cores with other suites: a Redis answer 50 ms late is load,
+                # not an outage (tests/shared/test_redis_hung.py keeps the production default).
+                "redis_timeout_seconds": 1.0,
+            }
             app_settings = settings_class(**{**values, **settings})
             app = factory(app_settings, key_set=issuer.key_set())
             context = app.router.lifespan_context(app)
