@@ -7,7 +7,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 RUN := $(UV) run --frozen --all-packages
 
-.PHONY: help install run test test-fast lint format openapi openapi-check migrate bench clean
+.PHONY: help install run test test-long test-fast lint format openapi openapi-check migrate bench clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -28,6 +28,11 @@ run: install ## Start the whole platform (embedded PostgreSQL/Redis unless DATAB
 
 test: install ## Run the test suite (embedded servers, or TEST_DATABASE_URL/TEST_REDIS_URL)
 	$(RUN) pytest
+
+test-long: install ## The family-journey state machine for long (STATEFUL_EXAMPLES, STATEFUL_STEPS)
+	XUEZAI_STATEFUL_EXAMPLES=$${STATEFUL_EXAMPLES:-400} XUEZAI_STATEFUL_STEPS=$${STATEFUL_STEPS:-50} \
+	XUEZAI_STATEFUL_RANDOM=1 XUEZAI_STATEFUL_TIMEOUT=$${STATEFUL_TIMEOUT:-7200} \
+	$(RUN) pytest tests/enrolment/test_stateful.py -s
 
 lint: install ## ruff format --check, ruff check, mypy --strict on services/
 	$(RUN) ruff format --check .
