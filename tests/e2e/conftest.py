@@ -57,7 +57,8 @@ def live_platform(
         },
     )
     try:
-        platform.wait_ready(SERVICES, timeout=60)
+        # Minutes, not seconds: the machine running the suite may be busy with other work.
+        platform.wait_ready(SERVICES, timeout=180)
         yield platform
     finally:
         platform.stop_children()

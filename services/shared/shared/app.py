@@ -28,7 +28,6 @@ from shared.errors import Problem, ServiceUnavailable, add_exception_handlers, p
 from shared.i18n import Text
 from shared.logging import configure_logging
 from shared.middleware import RequestContextMiddleware
-from shared.params import require_bounded_parameters
 from shared.redis import guarded_redis
 from shared.settings import BaseServiceSettings
 
@@ -105,8 +104,6 @@ def build_app(
             )
             if on_startup is not None:
                 await on_startup(app, stack)
-            # Every route is registered by now (some services add routers after build_app).
-            require_bounded_parameters(app)
             log.info("service_started", env=settings.env.value)
             yield
 

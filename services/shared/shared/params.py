@@ -4,8 +4,8 @@ A value read from the query string or the path reaches Python as an unbounded in
 anywhere in 1–9999, and the first database statement or date sum it meets fails: `?year=
 834020953962` was a 500. So every integer, number, date, time and string parameter carries its
 bounds in its schema — an out-of-range value is a 422 naming the parameter, and the OpenAPI
-document tells client developers the range — and `require_bounded_parameters` refuses to start
-a service with a route that forgets (it runs in `shared.app.build_app`'s start-up).
+document tells client developers the range — and `unbounded_parameters(app)` finds a route
+that forgets (the test suite runs it over every service: `tests/shared/test_params.py`).
 
 Use the types here instead of bare ones::
 
