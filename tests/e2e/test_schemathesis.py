@@ -65,7 +65,8 @@ def never_5xx(service: str, role: str) -> Callable[..., None]:
         call(case, live_platform, service, ROLES[role](issuer))
 
     test.__name__ = f"test_{service}_as_{role}_never_answers_5xx"
-    return test
+    # One operation's examples; password grants hash with argon2, slow on a busy machine.
+    return pytest.mark.timeout(600)(test)
 
 
 for _service in SCHEMAS:
