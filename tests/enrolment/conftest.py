@@ -202,6 +202,43 @@ async def build_world(
     return World(cycle_id, offerings, city)
 
 
+async def publish_cycle(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    body: dict[str, Any],
+    schools: list[tuple[str, str, str]],
+    units: dict[str, list[dict[str, Any]]],
+) -> World:
+    """Create, fill and publish a cycle: `schools` as (code, district, ownership), catchment
+    `units` by school code."""
+    created = await client.post("/v1/cycles", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    cycle_id = created.json()["id"]
+    offerings: dict[str, str] = {}
+    for code, district, ownership in schools:
+        offering = await client.post(
+            f"/v1/cycles/{cycle_id}/offerings",
+            json={
+                "school_code": code,
+                "district_code": district,
+                "ownership": ownership,
+                "seats": 90,
+                "classes": 2,
+            },
+            headers=headers,
+        )
+        assert offering.status_code == 201, offering.text
+        offerings[code] = offering.json()["id"]
+        for unit in units.get(code, []):
+            added = await client.post(
+                f"/v1/offerings/{offerings[code]}/catchment-units", json=unit, headers=headers
+            )
+            assert added.status_code == 201, added.text
+    published = await client.post(f"/v1/cycles/{cycle_id}/publish", headers=headers)
+    assert published.status_code == 200, published.text
+    return World(cycle_id, offerings, headers)
+
+
 @pytest.fixture
 async def world(client: httpx.AsyncClient, issuer: TestIssuer) -> World:
     return await build_world(client, issuer)
@@ -275,10 +312,11 @@ async def make_family(
     facts: dict[str, Any] | None = None,
     documents: tuple[str, ...] = ("hukou_book", "real_estate_certificate"),
     parent_id: uuid.UUID | None = None,
+    id_number: str | None = None,
 ) -> Family:
     parent_id = parent_id or uuid.uuid4()
     headers = issuer.parent(parent_id)
-    number = child_id_number(birth, sequence)
+    number = id_number or child_id_number(birth, sequence)
     added = await client.post(
         "/v1/children", json={"name": "李小明", "id_number": number}, headers=headers
     )

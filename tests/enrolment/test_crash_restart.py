@@ -31,7 +31,14 @@ from shared.embedded import free_port
 from shared.testing.servers import REPOSITORY_ROOT
 from shared.testing.tokens import TestIssuer
 
-from .conftest import BLOB_DIR, QINGXIU, batch_one_facts, cycle_body, demo_school_register, png
+from .conftest import (
+    BLOB_DIR,
+    QINGXIU,
+    cycle_body,
+    demo_school_register,
+    make_family,
+    publish_cycle,
+)
 
 YEAR = 2097  # a cycle no other test uses: this one commits
 FAMILIES = 48
@@ -159,53 +166,21 @@ async def test_a_burst_survives_a_killed_process(
     subjects: list[str] = []
     try:
         await cleanup(engine, [])
-        created = await setup_client.post("/v1/cycles", json=body, headers=city)
-        assert created.status_code == 201, created.text
-        cycle_id = created.json()["id"]
-        offering = await setup_client.post(
-            f"/v1/cycles/{cycle_id}/offerings",
-            json={
-                "school_code": "4501030001",
-                "district_code": QINGXIU,
-                "ownership": "public",
-                "seats": 90,
-                "classes": 2,
-            },
-            headers=city,
+        world = await publish_cycle(
+            setup_client,
+            city,
+            body,
+            [("4501030001", QINGXIU, "public")],
+            {"4501030001": [{"district_code": QINGXIU, "road": "民族大道"}]},
         )
-        assert offering.status_code == 201, offering.text
-        await setup_client.post(
-            f"/v1/offerings/{offering.json()['id']}/catchment-units",
-            json={"district_code": QINGXIU, "road": "民族大道"},
-            headers=city,
-        )
-        assert (
-            await setup_client.post(f"/v1/cycles/{cycle_id}/publish", headers=city)
-        ).status_code == 200
+        cycle_id = world.cycle_id
 
         submissions: list[tuple[dict[str, str], dict[str, Any]]] = []
         for index in range(FAMILIES):
-            parent_id = uuid.uuid4()
-            subjects.append(f"parent:{parent_id}")
-            headers = issuer.parent(parent_id)
             number = make(QINGXIU, date(YEAR - 7, 9, 1) + timedelta(days=index), 1)
-            child = await setup_client.post(
-                "/v1/children", json={"name": "李小明", "id_number": number}, headers=headers
-            )
-            assert child.status_code == 201, child.text
-            child_id = child.json()["id"]
-            facts = await setup_client.put(
-                f"/v1/children/{child_id}/facts", json=batch_one_facts(), headers=headers
-            )
-            assert facts.status_code == 200, facts.text
-            for kind in ("hukou_book", "real_estate_certificate"):
-                uploaded = await setup_client.post(
-                    f"/v1/children/{child_id}/documents",
-                    data={"kind": kind},
-                    files={"file": ("scan.png", png(), "image/png")},
-                    headers=headers,
-                )
-                assert uploaded.status_code == 201, uploaded.text
+            family = await make_family(setup_client, issuer, id_number=number)
+            subjects.append(f"parent:{family.parent_id}")
+            headers, child_id = family.headers, family.child_id
             submissions.append(
                 (
                     {**headers, "Idempotency-Key": f"crash-{uuid.uuid4()}"},

@@ -27,6 +27,7 @@ from .conftest import (
     batch_one_facts,
     cycle_body,
     make_family,
+    publish_cycle,
     submit,
 )
 
@@ -87,35 +88,21 @@ async def city_world(client: httpx.AsyncClient, issuer: TestIssuer) -> World:
         daily_hours_overrides={},
         review_closes_at="2027-07-20T18:00:00+08:00",
     )
-    created = await client.post("/v1/cycles", json=body, headers=city)
-    assert created.status_code == 201, created.text
-    cycle_id = created.json()["id"]
-    offerings: dict[str, str] = {}
-    for code, district, ownership in (
-        (BINHU, QINGXIU, "public"),
-        (PRIVATE, QINGXIU, "private"),
-        (XINGNING_PRIVATE, XINGNING, "private"),
-    ):
-        response = await client.post(
-            f"/v1/cycles/{cycle_id}/offerings",
-            json={
-                "school_code": code,
-                "district_code": district,
-                "ownership": ownership,
-                "seats": 90,
-                "classes": 2,
-            },
-            headers=city,
-        )
-        assert response.status_code == 201, response.text
-        offerings[code] = response.json()["id"]
-    unit = {"district_code": QINGXIU, "road": "民族大道", "number_from": 1, "number_to": 199}
-    added = await client.post(
-        f"/v1/offerings/{offerings[BINHU]}/catchment-units", json=unit, headers=city
+    return await publish_cycle(
+        client,
+        city,
+        body,
+        [
+            (BINHU, QINGXIU, "public"),
+            (PRIVATE, QINGXIU, "private"),
+            (XINGNING_PRIVATE, XINGNING, "private"),
+        ],
+        {
+            BINHU: [
+                {"district_code": QINGXIU, "road": "民族大道", "number_from": 1, "number_to": 199}
+            ]
+        },
     )
-    assert added.status_code == 201, added.text
-    assert (await client.post(f"/v1/cycles/{cycle_id}/publish", headers=city)).status_code == 200
-    return World(cycle_id, offerings, city)
 
 
 async def test_a_city_wide_cycle_takes_the_hukou_district_only_where_the_cycle_has_schools(

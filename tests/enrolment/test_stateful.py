@@ -50,7 +50,14 @@ from enrolment.windows import SHANGHAI
 from shared.db import create_engine
 from shared.testing.tokens import TestIssuer
 
-from .conftest import BLOB_DIR, QINGXIU, batch_one_facts, cycle_body, demo_school_register, png
+from .conftest import (
+    BLOB_DIR,
+    QINGXIU,
+    cycle_body,
+    demo_school_register,
+    make_family,
+    publish_cycle,
+)
 
 T = TypeVar("T")
 
@@ -154,28 +161,10 @@ class FamilyJourney(RuleBasedStateMachine):
         assert self.p.run(own()) == 1, "refused because of another account's application"
 
     async def _new_family(self, id_number: str) -> Family:
-        subject_id = uuid.uuid4()
-        headers = self.p.issuer.parent(subject_id)
-        added = await self._request(
-            "POST", "/v1/children", json={"name": "李小明", "id_number": id_number}, headers=headers
-        )
-        assert added.status_code == 201, added.text
-        child_id = added.json()["id"]
-        facts = await self._request(
-            "PUT", f"/v1/children/{child_id}/facts", json=batch_one_facts(), headers=headers
-        )
-        assert facts.status_code == 200, facts.text
-        for kind in ("hukou_book", "real_estate_certificate"):
-            uploaded = await self._request(
-                "POST",
-                f"/v1/children/{child_id}/documents",
-                data={"kind": kind},
-                files={"file": ("scan.png", png(), "image/png")},
-                headers=headers,
-            )
-            assert uploaded.status_code == 201, uploaded.text
-        self.p.subjects.append(f"parent:{subject_id}")
-        return Family(f"parent:{subject_id}", headers, child_id, id_number)
+        made = await make_family(self.p.http, self.p.issuer, id_number=id_number)
+        subject = f"parent:{made.parent_id}"
+        self.p.subjects.append(subject)
+        return Family(subject, made.headers, made.child_id, id_number)
 
     def fresh_id_number(self) -> str:
         self.p.birth_days += 1
@@ -535,27 +524,15 @@ def run_machine(database_url: str, redis_url: str, issuer: TestIssuer) -> int:
             daily_hours_overrides={},
             review_closes_at=f"{YEAR}-07-20T18:00:00+08:00",
         )
-        created = await http.post("/v1/cycles", json=body, headers=city)
-        assert created.status_code == 201, created.text
-        cycle_id = created.json()["id"]
-        for code, ownership in (("4501030001", "public"), ("4501030002", "public")):
-            offering = await http.post(
-                f"/v1/cycles/{cycle_id}/offerings",
-                json={
-                    "school_code": code,
-                    "district_code": QINGXIU,
-                    "ownership": ownership,
-                    "seats": 90,
-                    "classes": 2,
-                },
-                headers=city,
-            )
-            assert offering.status_code == 201, offering.text
-            unit = {"district_code": QINGXIU, "road": "民族大道"}
-            await http.post(
-                f"/v1/offerings/{offering.json()['id']}/catchment-units", json=unit, headers=city
-            )
-        assert (await http.post(f"/v1/cycles/{cycle_id}/publish", headers=city)).status_code == 200
+        road = [{"district_code": QINGXIU, "road": "民族大道"}]
+        world = await publish_cycle(
+            http,
+            city,
+            body,
+            [("4501030001", QINGXIU, "public"), ("4501030002", QINGXIU, "public")],
+            {"4501030001": road, "4501030002": road},
+        )
+        cycle_id = world.cycle_id
         return Platform(loop, app, http, engine, issuer, cycle_id)
 
     PLATFORM = loop.run_until_complete(start())
