@@ -113,7 +113,7 @@ async def test_admission_published_by_the_platform_worker_and_verified_by_anyone
                 "name": "端到端录取测试",
                 "registration_opens_at": (now - timedelta(days=1)).isoformat(),
                 "registration_closes_at": (now + timedelta(days=5)).isoformat(),
-                "daily_hours": [],
+                "daily_hours": [{"start": "00:00", "end": "24:00"}],  # all day
             },
         )
         assert cycle.status_code == 201, cycle.text

@@ -133,7 +133,7 @@ async def test_a_family_applies_is_returned_corrects_and_is_approved(
                 "name": "端到端测试招生",
                 "registration_opens_at": (now - timedelta(days=1)).isoformat(),
                 "registration_closes_at": (now + timedelta(days=5)).isoformat(),
-                "daily_hours": [],
+                "daily_hours": [{"start": "00:00", "end": "24:00"}],  # all day
             },
         )
         assert cycle.status_code == 201, cycle.text
